@@ -1,0 +1,45 @@
+# KVM/arm64 time virtualization for Linux 6.1: the series in patches/ and
+# the rig that builds, boots and tests it.  See README.md.
+SHELL := /bin/sh
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run            build the patched kernel, boot it, show the series at work"
+	@echo "make check          full verification; last line 'N passed, N failed, N skipped'"
+	@echo "make deps           install what the rig needs (Debian packages)"
+	@echo "make base           install linux-source-6.1 as a git tree (build/base)"
+	@echo "make tree           developers' kernel tree linux/ = base + patches/"
+	@echo "make export         linux/ -> patches/ (format-patch, cover letter)"
+	@echo "make series-status  'clean' when linux/ and patches/ agree"
+	@echo "make lint           shellcheck and pyflakes-free rig"
+	@echo "make clean          remove build/ (keeps linux/)"
+
+deps:
+	@rig/deps.sh
+
+base: deps
+	@rig/base.sh
+
+tree: base
+	@rig/series.sh tree
+
+export:
+	@rig/series.sh export
+
+series-status:
+	@rig/series.sh status
+
+check:
+	@rig/check.sh
+
+run:
+	@rig/run.sh
+
+lint:
+	shellcheck -x -P rig rig/*.sh tests/init .ci/run
+	python3 -m py_compile rig/*.py
+
+clean:
+	rm -rf build
+
+.PHONY: help deps base tree export series-status check run lint clean

@@ -1,0 +1,58 @@
+# shellcheck shell=sh disable=SC2034 # the paths are used by the sourcing scripts
+# Shared paths and messages for the rig's shell scripts.  Sourced, not run.
+
+TOP=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+BASE_GIT=$BUILD/base		# git tree: one commit, tagged "base"
+SRC=$BUILD/src			# base + patches/, what check/run test
+WORK=${WORK:-$TOP/linux}	# developers' tree (make tree)
+OUT=$BUILD/out			# O= build folders, one per config
+LOGS=$BUILD/logs
+JOBS=${JOBS:-$(($(nproc) + 1))}
+ARCH=arm64
+CROSS_COMPILE=aarch64-linux-gnu-
+export ARCH CROSS_COMPILE
+# ccache lives outside the clone, so fresh clones on this machine share it.
+export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/root}/.cache/ccache}"
+export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+# Reproducible commits: the base and every applied patch get the same
+# hashes on every machine, so exported patches never churn.
+export GIT_COMMITTER_NAME="rig" GIT_COMMITTER_EMAIL="rig@localhost"
+export GIT_COMMITTER_DATE="@0 +0000"
+
+say() { printf '%s\n' "rig: $*"; }
+die() { printf '%s\n' "rig: error: $*" >&2; exit 1; }
+
+# One line per missing command, naming what to do about it.
+need() {
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || die "'$c' not found: run 'make deps' (needs root and Debian's archive)"
+	done
+}
+
+# Disk space check before a step that writes a lot.
+need_space() {	# $1: GiB needed, $2: what for
+	mkdir -p "$BUILD"
+	free_kb=$(df -Pk "$BUILD" | awk 'NR == 2 { print $4 }')
+	[ "$free_kb" -ge $(($1 * 1024 * 1024)) ] ||
+		die "only $((free_kb / 1024)) MiB free under $BUILD; $2 needs about $1 GiB: free some space (make clean removes build/)"
+}
+
+# Read "key=value" from base.version.
+base_field() {
+	sed -n "s/^$1=//p" "$TOP/base.version"
+}
+
+# Elapsed-time helper: "step NAME" prints and remembers the start time,
+# "done_step" prints how long it took and appends it to the timing log.
+step() {
+	STEP_NAME=$1
+	STEP_T0=$(date +%s)
+	say "== $STEP_NAME"
+}
+done_step() {
+	t=$(($(date +%s) - STEP_T0))
+	say "== $STEP_NAME: ${t}s"
+	mkdir -p "$LOGS"
+	printf '%s\t%s\n' "$STEP_NAME" "$t" >>"$LOGS/timings.tsv"
+}

@@ -1,0 +1,108 @@
+#!/bin/sh
+# Kernel and test builds (arm64 cross, ccache, out of tree under build/out).
+#   kbuild.sh config   NAME SRC      .config from allnoconfig + config fragments
+#   kbuild.sh image    NAME SRC      arch/arm64/boot/Image (log: build/logs)
+#   kbuild.sh sparse   NAME SRC FILE...   C=2 on the given .c files
+#   kbuild.sh selftests NAME SRC DEST     static kvm selftests into DEST
+# NAME "rig" uses config/rig.config; "debug" adds config/debug.config.
+set -eu
+# shellcheck source=rig/common.sh
+. "$(dirname -- "$0")/common.sh"
+need "${CROSS_COMPILE}gcc" ccache make
+
+cmd=$1 name=$2 src=$3
+shift 3
+out=$OUT/$name
+mkdir -p "$out" "$LOGS"
+export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
+kmake() {
+	make -C "$src" O="$out" CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" "$@"
+}
+
+fragments() {
+	echo "$TOP/config/rig.config"
+	[ "$name" = rig ] || echo "$TOP/config/$name.config"
+}
+
+# Run "$@" with output to $1's log, printing progress every 30 s.
+with_progress() {
+	what=$1 log=$2
+	shift 2
+	t0=$(date +%s)
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	while ! wait_for "$pid"; do
+		say "$what: $(($(date +%s) - t0))s, $(grep -c '^  [A-Z]' "$log" || true) steps"
+	done
+	wait "$pid" || {
+		grep -E 'error|Error' "$log" | head -n 15 >&2
+		die "$what failed (full log: $log)"
+	}
+}
+wait_for() {	# true once $1 has exited, checking for up to 30 s
+	i=0
+	while [ $i -lt 30 ]; do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+case $cmd in
+config)
+	frag=$out/fragment.config
+	# shellcheck disable=SC2046 # one file name per line, no spaces
+	cat $(fragments) >"$frag"
+	kmake -s KCONFIG_ALLCONFIG="$frag" allnoconfig >"$LOGS/config-$name.log" 2>&1 ||
+		die "configuring $name failed (see $LOGS/config-$name.log)"
+	bad=$(grep '^CONFIG_' "$frag" | while read -r line; do
+		grep -qx "$line" "$out/.config" || echo "${line%%=*}"
+	done)
+	# shellcheck disable=SC2086 # one symbol a word
+	[ -z "$bad" ] || die "config $name: not set as asked (missing dependency?): $(printf "%s " $bad)"
+	;;
+image)
+	need_space 3 "the $name kernel build"
+	with_progress "kernel build ($name)" "$LOGS/build-$name.log" kmake Image
+	;;
+sparse)
+	need sparse
+	objs=""
+	for f in "$@"; do objs="$objs ${f%.c}.o"; done
+	# Force the files through the checker even when their objects are fresh.
+	# shellcheck disable=SC2086
+	kmake C=2 $objs 2>&1 | grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' |
+		sed "s|^$src/||; s|^\\.\\./||" || true
+	;;
+selftests)
+	dest=$1
+	kmake -s headers_install >"$LOGS/headers-$name.log" 2>&1 ||
+		die "headers_install failed (see $LOGS/headers-$name.log)"
+	obj=$out/kselftest-kvm
+	rm -rf "$dest" && mkdir -p "$obj" "$dest"
+	# LDFLAGS from the environment, so the selftests' own "+=" still applies.
+	LDFLAGS=-static with_progress "kvm selftests" "$LOGS/selftests-$name.log" \
+		make -C "$src/tools/testing/selftests/kvm" -j"$JOBS" \
+		ARCH=arm64 CROSS_COMPILE="$CROSS_COMPILE" OUTPUT="$obj" \
+		KHDR_INCLUDES="-isystem $out/usr/include"
+	(cd "$obj" && find . -type f -perm -u+x ! -name '*.o' | while read -r f; do
+		mkdir -p "$dest/$(dirname "$f")"
+		cp "$f" "$dest/$f"
+	done)
+	# make run's demo, built like a selftest against the same library.
+	kst=$src/tools/testing/selftests/kvm
+	# shellcheck disable=SC2046 # object file names have no spaces
+	"${CROSS_COMPILE}gcc" -O2 -std=gnu99 -Wall -Werror -static -pthread -fno-stack-protector \
+		-I"$src/tools/include" -I"$src/tools/arch/arm64/include" \
+		-I"$kst/include" -I"$kst/include/aarch64" -I"$src/tools/testing/selftests" \
+		-isystem "$out/usr/include" \
+		-o "$dest/rig-demo" "$TOP/tests/demo/rig-demo.c" \
+		$(find "$obj/lib" -name '*.o' | LC_ALL=C sort) \
+		>"$LOGS/demo-$name.log" 2>&1 ||
+		die "building tests/demo/rig-demo.c failed (see $LOGS/demo-$name.log)"
+	;;
+*)
+	die "usage: kbuild.sh config|image|sparse|selftests NAME SRC ..."
+	;;
+esac

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Boot one leg under QEMU and record its console, time-stamped.
+
+Each console line is written to the log prefixed with the host's elapsed
+seconds ("[   12.345] ...") so the report can time every test in host
+seconds.  The leg always ends: QEMU is killed at the leg's wall-clock
+limit, and a kernel panic ends it at once.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def read_legs(path):
+    """tests/legs as {name: dict}."""
+    legs = {}
+    with open(path) as f:
+        for line in f:
+            line = line.split('#', 1)[0].split()
+            if not line:
+                continue
+            name, config, wall, cpu = line[:4]
+            extra = ' '.join(line[4:])
+            legs[name] = {'name': name, 'config': config, 'wall': int(wall),
+                          'cpu': cpu, 'extra': '' if extra == '-' else extra}
+    return legs
+
+
+def stage(qemu_root, leg, kernel, initrd):
+    """Make kernel and initrd visible inside QEMU's root; return their paths
+    as QEMU sees them."""
+    if qemu_root == '/':
+        return kernel, initrd
+    inner = os.path.join('rig', leg)
+    dest = os.path.join(qemu_root, inner)
+    os.makedirs(dest, exist_ok=True)
+    paths = []
+    for src in (kernel, initrd):
+        dst = os.path.join(dest, os.path.basename(src))
+        if os.path.exists(dst):
+            os.unlink(dst)
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy(src, dst)
+        paths.append('/' + os.path.join(inner, os.path.basename(src)))
+    return paths
+
+
+def qemu_argv(args, leg, kernel, initrd):
+    argv = [] if args.qemu_root == '/' else ['chroot', args.qemu_root]
+    cmdline = 'console=ttyAMA0 panic=-1 rig.leg=%s %s %s' % (
+        leg['name'], leg['extra'], args.append)
+    argv += ['qemu-system-aarch64',
+             '-M', 'virt,virtualization=on,gic-version=3',
+             '-cpu', leg['cpu'], '-smp', str(args.smp), '-m', args.mem,
+             '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
+             '-no-reboot', '-nic', 'none',
+             '-icount', args.icount,
+             '-kernel', kernel, '-initrd', initrd,
+             '-append', ' '.join(cmdline.split())]
+    return argv
+
+
+def run(argv, log_path, wall):
+    """Run QEMU, copy its output to log_path with time stamps.
+    Returns 'ok', 'timeout' or 'qemu-error: ...'."""
+    t0 = time.monotonic()
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    timer = threading.Timer(wall, proc.kill)
+    timer.start()
+    last_report = t0
+    with open(log_path, 'w', errors='replace') as log:
+        for raw in proc.stdout:
+            now = time.monotonic() - t0
+            line = raw.decode('utf-8', 'replace').rstrip('\r\n')
+            log.write('[%9.3f] %s\n' % (now, line))
+            log.flush()
+            if line.startswith('rig: begin ') and now - last_report > 30:
+                print('  %s: %4.0fs, running %s' % (os.path.basename(log_path),
+                      now, line[len('rig: begin '):]), flush=True)
+                last_report = now
+    timed_out = not timer.is_alive()
+    timer.cancel()
+    rc = proc.wait()
+    if timed_out:
+        with open(log_path, 'a') as log:
+            log.write('rig: leg killed after %d s (wall-clock limit)\n' % wall)
+        return 'timeout'
+    if rc != 0:
+        return 'qemu-error: exit %d' % rc
+    return 'ok'
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('--leg', required=True)
+    p.add_argument('--kernel', required=True)
+    p.add_argument('--initrd', required=True)
+    p.add_argument('--log', required=True)
+    p.add_argument('--qemu-root', default='/')
+    p.add_argument('--legs-file', default=os.path.join(TOP, 'tests', 'legs'))
+    p.add_argument('--icount', default='shift=auto')
+    p.add_argument('--smp', type=int, default=2)
+    p.add_argument('--mem', default='2G')
+    p.add_argument('--append', default='', help='more kernel command line')
+    p.add_argument('--wall', type=int, help='override the wall-clock limit')
+    args = p.parse_args()
+
+    legs = read_legs(args.legs_file)
+    if args.leg not in legs:
+        sys.exit('rig: error: unknown leg %s (tests/legs has: %s)' %
+                 (args.leg, ' '.join(legs)))
+    leg = legs[args.leg]
+    kernel, initrd = stage(args.qemu_root, leg['name'], args.kernel,
+                           args.initrd)
+    argv = qemu_argv(args, leg, kernel, initrd)
+    with open(args.log + '.cmd', 'w') as f:
+        f.write(' '.join(argv) + '\n')
+    status = run(argv, args.log, args.wall or leg['wall'])
+    print('  %s: %s' % (leg['name'], status), flush=True)
+    return 0 if status == 'ok' else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
