@@ -84,7 +84,7 @@ export_to() {
 cmd_export() {
 	[ -d "$WORK/.git" ] || die "no developers' tree: run 'make tree' first"
 	[ -z "$(git -C "$WORK" status --porcelain --untracked-files=no)" ] ||
-		die "uncommitted changes in $WORK: commit them first"
+		say "warning: uncommitted changes in $WORK are not exported"
 	tmp=$(mktemp -d "$BUILD/export.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
 	export_to "$WORK" "$tmp" "${UPTO:-HEAD}"
