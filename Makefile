@@ -6,6 +6,7 @@ SHELL := /bin/sh
 help:
 	@echo "make run            build the patched kernel, boot it, show the series at work"
 	@echo "make check          full verification; last line 'N passed, N failed, N skipped'"
+	@echo "make bench          patched/base cost ratios on the four legs (build/bench/)"
 	@echo "make deps           install what the rig needs (Debian packages)"
 	@echo "make base           install linux-source-6.1 as a git tree (build/base)"
 	@echo "make tree           developers' kernel tree linux/ = base + patches/"
@@ -35,6 +36,9 @@ check:
 run:
 	@rig/run.sh
 
+bench:
+	@rig/bench.sh
+
 lint:
 	shellcheck -x -P rig rig/*.sh tests/init .ci/run
 	python3 -m py_compile rig/*.py
@@ -42,4 +46,4 @@ lint:
 clean:
 	rm -rf build
 
-.PHONY: help deps base tree export series-status check run lint clean
+.PHONY: help deps base tree export series-status check run bench lint clean

@@ -26,6 +26,9 @@ step "series: apply patches/"; "$TOP/rig/series.sh" apply; done_step
 commits=$(git -C "$SRC" rev-list --reverse base..series)
 n=$(printf '%s\n' "$commits" | grep -c . || true)
 touched=$(git -C "$SRC" diff --name-only base series -- '*.c' | grep -v '^tools/' || true)
+# At the base, only the files that exist there (make stops at a missing one).
+touched_base=$(git -C "$SRC" diff --name-only --diff-filter=M base series -- '*.c' |
+	grep -v '^tools/' || true)
 
 step "series: checkpatch --strict"
 for p in "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
@@ -53,7 +56,7 @@ if [ "$n" -gt 0 ] && [ -n "$touched" ]; then
 	step "sparse (base)"
 	git -C "$SRC" checkout -q base
 	# shellcheck disable=SC2086
-	"$TOP/rig/kbuild.sh" sparse rig "$SRC" $touched | sed 's/:[0-9]*:[0-9]*:/:/' |
+	"$TOP/rig/kbuild.sh" sparse rig "$SRC" $touched_base | sed 's/:[0-9]*:[0-9]*:/:/' |
 		LC_ALL=C sort >"$LOGS/sparse-base.txt"
 	done_step
 fi

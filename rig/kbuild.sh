@@ -19,9 +19,12 @@ kmake() {
 	make -C "$src" O="$out" CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" "$@"
 }
 
+# config/NAME.config is added when it exists (debug); other names (dev, a
+# developer's build of linux/) get the rig's config in their own out dir.
 fragments() {
 	echo "$TOP/config/rig.config"
-	[ "$name" = rig ] || echo "$TOP/config/$name.config"
+	[ "$name" = rig ] || [ ! -e "$TOP/config/$name.config" ] ||
+		echo "$TOP/config/$name.config"
 }
 
 # Run "$@" with output to $1's log, printing progress every 30 s.
@@ -56,8 +59,14 @@ config)
 	cat $(fragments) >"$frag"
 	kmake -s KCONFIG_ALLCONFIG="$frag" allnoconfig >"$LOGS/config-$name.log" 2>&1 ||
 		die "configuring $name failed (see $LOGS/config-$name.log)"
+	# A symbol no Kconfig file defines yet is one a later patch of the
+	# series adds: not an error while building the patches in order.
 	bad=$(grep '^CONFIG_' "$frag" | while read -r line; do
-		grep -qx "$line" "$out/.config" || echo "${line%%=*}"
+		grep -qx "$line" "$out/.config" && continue
+		sym=${line%%=*}
+		grep -rqx --include='Kconfig*' "config ${sym#CONFIG_}" "$src" ||
+			{ say "config $name: $sym not in this tree yet, skipped" >&2; continue; }
+		echo "$sym"
 	done)
 	# shellcheck disable=SC2086 # one symbol a word
 	[ -z "$bad" ] || die "config $name: not set as asked (missing dependency?): $(printf "%s " $bad)"
@@ -90,17 +99,21 @@ selftests)
 		mkdir -p "$dest/$(dirname "$f")"
 		cp "$f" "$dest/$f"
 	done)
-	# make run's demo, built like a selftest against the same library.
+	# make run's demo and make bench's program, built like selftests
+	# against the same library.
 	kst=$src/tools/testing/selftests/kvm
-	# shellcheck disable=SC2046 # object file names have no spaces
-	"${CROSS_COMPILE}gcc" -O2 -std=gnu99 -Wall -Werror -static -pthread -fno-stack-protector \
-		-I"$src/tools/include" -I"$src/tools/arch/arm64/include" \
-		-I"$kst/include" -I"$kst/include/aarch64" -I"$src/tools/testing/selftests" \
-		-isystem "$out/usr/include" \
-		-o "$dest/rig-demo" "$TOP/tests/demo/rig-demo.c" \
-		$(find "$obj/lib" -name '*.o' | LC_ALL=C sort) \
-		>"$LOGS/demo-$name.log" 2>&1 ||
-		die "building tests/demo/rig-demo.c failed (see $LOGS/demo-$name.log)"
+	for prog in demo/rig-demo bench/rig-bench; do
+		# shellcheck disable=SC2046 # object file names have no spaces
+		"${CROSS_COMPILE}gcc" -O2 -std=gnu99 -Wall -Werror -static -pthread \
+			-fno-stack-protector \
+			-I"$src/tools/include" -I"$src/tools/arch/arm64/include" \
+			-I"$kst/include" -I"$kst/include/aarch64" -I"$src/tools/testing/selftests" \
+			-I"$TOP/tests" -isystem "$out/usr/include" \
+			-o "$dest/${prog#*/}" "$TOP/tests/$prog.c" \
+			$(find "$obj/lib" -name '*.o' | LC_ALL=C sort) \
+			>"$LOGS/${prog#*/}-$name.log" 2>&1 ||
+			die "building tests/$prog.c failed (see $LOGS/${prog#*/}-$name.log)"
+	done
 	;;
 *)
 	die "usage: kbuild.sh config|image|sparse|selftests NAME SRC ..."

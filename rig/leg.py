@@ -11,10 +11,12 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ICOUNT = 'shift=3,sleep=off'
 
 
 def read_legs(path):
@@ -33,24 +35,24 @@ def read_legs(path):
 
 
 def stage(qemu_root, leg, kernel, initrd):
-    """Make kernel and initrd visible inside QEMU's root; return their paths
-    as QEMU sees them."""
+    """Make kernel and initrd visible inside QEMU's root, in a folder of
+    this run's own (runs of the same leg may overlap: bench boots two
+    kernels at once); return that folder and the paths as QEMU sees them."""
     if qemu_root == '/':
-        return kernel, initrd
-    inner = os.path.join('rig', leg)
-    dest = os.path.join(qemu_root, inner)
-    os.makedirs(dest, exist_ok=True)
+        return None, kernel, initrd
+    top = os.path.join(qemu_root, 'rig')
+    os.makedirs(top, exist_ok=True)
+    dest = tempfile.mkdtemp(prefix=leg + '.', dir=top)
+    inner = os.path.relpath(dest, qemu_root)
     paths = []
     for src in (kernel, initrd):
         dst = os.path.join(dest, os.path.basename(src))
-        if os.path.exists(dst):
-            os.unlink(dst)
         try:
             os.link(src, dst)
         except OSError:
             shutil.copy(src, dst)
         paths.append('/' + os.path.join(inner, os.path.basename(src)))
-    return paths
+    return dest, paths[0], paths[1]
 
 
 def qemu_argv(args, leg, kernel, initrd):
@@ -107,7 +109,10 @@ def main():
     p.add_argument('--log', required=True)
     p.add_argument('--qemu-root', default='/')
     p.add_argument('--legs-file', default=os.path.join(TOP, 'tests', 'legs'))
-    p.add_argument('--icount', default='shift=auto')
+    # A fixed shift ties guest time to executed instructions (8 ns each):
+    # timings repeat whatever the host's load, and idle time is skipped.
+    # shift=auto adapts to host speed and let a timer test fail 1 run in 26.
+    p.add_argument('--icount', default=ICOUNT)
     p.add_argument('--smp', type=int, default=2)
     p.add_argument('--mem', default='2G')
     p.add_argument('--append', default='', help='more kernel command line')
@@ -119,12 +124,16 @@ def main():
         sys.exit('rig: error: unknown leg %s (tests/legs has: %s)' %
                  (args.leg, ' '.join(legs)))
     leg = legs[args.leg]
-    kernel, initrd = stage(args.qemu_root, leg['name'], args.kernel,
-                           args.initrd)
+    staged, kernel, initrd = stage(args.qemu_root, leg['name'], args.kernel,
+                                   args.initrd)
     argv = qemu_argv(args, leg, kernel, initrd)
     with open(args.log + '.cmd', 'w') as f:
         f.write(' '.join(argv) + '\n')
-    status = run(argv, args.log, args.wall or leg['wall'])
+    try:
+        status = run(argv, args.log, args.wall or leg['wall'])
+    finally:
+        if staged:
+            shutil.rmtree(staged, ignore_errors=True)
     print('  %s: %s' % (leg['name'], status), flush=True)
     return 0 if status == 'ok' else 1
 

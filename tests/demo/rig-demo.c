@@ -17,17 +17,7 @@
 #include "kvm_util.h"
 #include "processor.h"
 #include "test_util.h"
-
-/* UAPI of the series (identical to mainline) for headers that lack it. */
-#ifndef KVM_CAP_COUNTER_OFFSET
-#define KVM_CAP_COUNTER_OFFSET	227
-struct kvm_arm_counter_offset {
-	__u64 counter_offset;
-	__u64 reserved;
-};
-#define KVM_ARM_SET_COUNTER_OFFSET \
-	_IOW(KVMIO, 0xb5, struct kvm_arm_counter_offset)
-#endif
+#include "rig-uapi.h"
 
 #define PV_TIME_ST		0xc5000021
 #define ST_GPA			(1UL << 30)

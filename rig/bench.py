@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Turn make bench's logs into one table of ratios, a JSON file and a chart.
+
+Input: DIR/logs/ROUND-LEG-KERNEL.log (KERNEL: base or patched), each with
+the lines tests/bench/rig-bench.c prints:
+    rig-bench: offset=0|1 hvc=T cntvct=T cntpct=T traps=N
+(T: guest counter ticks per operation, N: phys_counter_traps or -1).
+
+Every figure is a ratio of two measurements from the same boot (counter
+reads) or from the same round (patched / base), and is reported as the
+median over the rounds with its min-max spread.  A goal is met when the
+median is within it and the spread no wider than the goal's margin;
+otherwise, if the spread is wider than the margin, the result is
+inconclusive rather than a pass or a fail.
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+LINE = re.compile(r'rig-bench: offset=(\d) hvc=([\d.]+) cntvct=([\d.]+) '
+                  r'cntpct=([\d.]+) traps=(-?\d+)')
+ECV_LEGS = ('max-vhe', 'max-nvhe')      # -cpu max has FEAT_ECV with CNTPOFF
+SHORT = {
+    '1 HVC round trip, offset 0 (patched/base)': 'hvc',
+    '2 HVC round trip, offset (patched/base)': 'hvc+off',
+    '3 CNTVCT read (patched/base)': 'cntvct',
+    '3 CNTPCT/CNTVCT read, offset 0': 'cntpct/vct',
+    '3 CNTPCT/CNTVCT read, offset': 'cntpct/vct+off',
+    '3 trapped CNTPCT read / HVC round trip, offset': 'trap/hvc+off',
+}
+
+
+def parse(path):
+    """{offset: {'hvc': T, 'cntvct': T, 'cntpct': T, 'traps': N}}"""
+    out = {}
+    try:
+        with open(path, errors='replace') as f:
+            for line in f:
+                m = LINE.search(line)
+                if m:
+                    out[int(m.group(1))] = {
+                        'hvc': float(m.group(2)), 'cntvct': float(m.group(3)),
+                        'cntpct': float(m.group(4)), 'traps': int(m.group(5))}
+    except OSError:
+        pass
+    return out
+
+
+def summary(values):
+    if not values:
+        return None
+    return {'median': statistics.median(values), 'min': min(values),
+            'max': max(values), 'n': len(values)}
+
+
+def verdict(s, goal, margin):
+    """pass / fail / inconclusive for 'ratio <= goal' with a margin"""
+    if s is None:
+        return 'missing'
+    if s['max'] - s['min'] > margin:
+        return 'inconclusive'
+    return 'pass' if s['median'] <= goal else 'fail'
+
+
+def ratios(runs, leg, rounds):
+    """The figures for one leg, each a list of per-round values."""
+    f = {k: [] for k in ('hvc0', 'hvc1', 'vct_pb', 'pct0', 'pct1',
+                         'pct1_hvc', 'traps1')}
+    for r in range(1, rounds + 1):
+        b, p = runs.get((r, leg, 'base')), runs.get((r, leg, 'patched'))
+        if not b or not p or 0 not in b or 1 not in b or 0 not in p or 1 not in p:
+            continue
+        f['hvc0'].append(p[0]['hvc'] / b[0]['hvc'])
+        f['hvc1'].append(p[1]['hvc'] / b[1]['hvc'])
+        f['vct_pb'].append(p[0]['cntvct'] / b[0]['cntvct'])
+        f['pct0'].append(p[0]['cntpct'] / p[0]['cntvct'])
+        f['pct1'].append(p[1]['cntpct'] / p[1]['cntvct'])
+        f['pct1_hvc'].append(p[1]['cntpct'] / p[1]['hvc'])
+        f['traps1'].append(p[1]['traps'])
+    return {k: summary(v) for k, v in f.items()}
+
+
+def rows_for(leg, fig):
+    """(figure, value, goal text, verdict) rows for one leg"""
+    ecv = leg in ECV_LEGS
+    rows = [
+        ('1 HVC round trip, offset 0 (patched/base)', fig['hvc0'], '<= 1.01',
+         verdict(fig['hvc0'], 1.01, 0.01)),
+        ('2 HVC round trip, offset (patched/base)', fig['hvc1'],
+         '<= 1.01' if ecv else 'report',
+         verdict(fig['hvc1'], 1.01, 0.01) if ecv else 'report'),
+        ('3 CNTVCT read (patched/base)', fig['vct_pb'], '<= 1.01',
+         verdict(fig['vct_pb'], 1.01, 0.01)),
+        ('3 CNTPCT/CNTVCT read, offset 0', fig['pct0'], '<= 1.01',
+         verdict(fig['pct0'], 1.01, 0.01)),
+    ]
+    if ecv:
+        rows.append(('3 CNTPCT/CNTVCT read, offset', fig['pct1'], '<= 1.01',
+                     verdict(fig['pct1'], 1.01, 0.01)))
+    else:
+        rows.append(('3 trapped CNTPCT read / HVC round trip, offset',
+                     fig['pct1_hvc'], '<= 0.5',
+                     verdict(fig['pct1_hvc'], 0.5, 0.05)))
+    return rows
+
+
+def fmt(s):
+    if s is None:
+        return 'n/a'
+    return '%.4f [%.4f-%.4f]' % (s['median'], s['min'], s['max'])
+
+
+def chart(path_png, table):
+    """A bar chart of the medians, with min-max as error bars (gnuplot)."""
+    data = path_png[:-4] + '.dat'
+    with open(data, 'w') as f:
+        for i, (leg, name, s, goal, _) in enumerate(table):
+            if s is None:
+                continue
+            f.write('%d "%s %s" %f %f %f\n' % (
+                i, leg, SHORT.get(name, name), s['median'], s['min'], s['max']))
+    script = '\n'.join([
+        'set terminal pngcairo size 1400,700 noenhanced',
+        'set output "%s"' % path_png,
+        'set title "make bench: patched kernel / base, fixed icount '
+        '(median, min-max over rounds)"',
+        'set style fill solid 0.5',
+        'set boxwidth 0.7',
+        'set xtics rotate by -60 font ",8"',
+        'set yrange [0:*]',
+        'set grid ytics',
+        'plot "%s" using 1:3:4:5:xtic(2) with boxerrorbars notitle, '
+        '1.01 with lines dashtype 2 title "1.01"' % data,
+    ])
+    try:
+        subprocess.run(['gnuplot'], input=script, text=True, check=True,
+                       capture_output=True)
+        return True
+    except (OSError, subprocess.CalledProcessError) as e:
+        print('bench: no chart (%s)' % e, file=sys.stderr)
+        return False
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument('--dir', required=True)
+    p.add_argument('--rounds', type=int, required=True)
+    p.add_argument('--qemu', default='')
+    p.add_argument('legs', nargs='+')
+    args = p.parse_args()
+
+    runs = {}
+    for r in range(1, args.rounds + 1):
+        for leg in args.legs:
+            for k in ('base', 'patched'):
+                runs[(r, leg, k)] = parse(os.path.join(
+                    args.dir, 'logs', '%d-%s-%s.log' % (r, leg, k)))
+
+    table, result = [], {'qemu': args.qemu, 'rounds': args.rounds,
+                         'icount': 'shift=3,sleep=off', 'legs': {}}
+    for leg in args.legs:
+        fig = ratios(runs, leg, args.rounds)
+        result['legs'][leg] = {'figures': fig, 'rows': []}
+        for name, s, goal, v in rows_for(leg, fig):
+            table.append((leg, name, s, goal, v))
+            result['legs'][leg]['rows'].append(
+                {'figure': name, 'value': s, 'goal': goal, 'verdict': v})
+        traps = fig['traps1']
+        result['legs'][leg]['counter_traps_with_offset'] = \
+            traps['median'] if traps else None
+
+    lines = ['| leg | figure | median [min-max] | goal | verdict |',
+             '|---|---|---|---|---|']
+    for leg, name, s, goal, v in table:
+        lines.append('| %s | %s | %s | %s | %s |' % (leg, name, fmt(s), goal, v))
+    for leg in args.legs:
+        t = result['legs'][leg]['counter_traps_with_offset']
+        lines.append('| %s | CNTPCT reads trapped, offset (of 5 x 100000) | %s | %s | |' % (
+            leg, 'n/a' if t is None else '%d' % t,
+            '0' if leg in ECV_LEGS else '500000'))
+    lines.append('| all | 4 timer accuracy, 5 user irqchip exits, 6 stolen time '
+                 '| not measured yet | | |')
+    text = '\n'.join(lines) + '\n'
+    with open(os.path.join(args.dir, 'bench.txt'), 'w') as f:
+        f.write(text)
+    with open(os.path.join(args.dir, 'bench.json'), 'w') as f:
+        json.dump(result, f, indent=1)
+    chart(os.path.join(args.dir, 'bench.png'), table)
+    print(text, end='')
+    bad = [r for r in table if r[4] in ('fail', 'missing')]
+    print('bench: %d figures, %d fail or missing, %d inconclusive' % (
+        len(table), len(bad), sum(1 for r in table if r[4] == 'inconclusive')))
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,76 @@
+#!/bin/sh
+# make bench: what the series costs, as ratios of the patched kernel to the
+# unpatched base, both built with the rig's config and measured in one run.
+# Each leg boots each kernel in alternating order for ROUNDS rounds under a
+# fixed icount (guest time follows executed instructions, so figures repeat
+# on a loaded host), running tests/bench/rig-bench.c; rig/bench.py turns
+# the logs into build/bench/bench.{txt,json,png}.
+# Knobs: ROUNDS (default 5), LEGS (default the four CPU legs).
+set -eu
+# shellcheck source=rig/common.sh
+. "$(dirname -- "$0")/common.sh"
+
+rounds=${ROUNDS:-5}
+legs=${LEGS:-max-vhe max-nvhe n1-vhe n1-nvhe}
+bench=$BUILD/bench
+base_src=$BUILD/bench-base-src
+
+"$TOP/rig/deps.sh" gnuplot-nox
+"$TOP/rig/base.sh"
+"$TOP/rig/qemu.sh"
+"$TOP/rig/series.sh" apply
+
+step "kernel build (patched)"
+"$TOP/rig/kbuild.sh" config rig "$SRC"
+"$TOP/rig/kbuild.sh" image rig "$SRC"
+done_step
+
+# The base in a worktree of its own git tree, built with the same config.
+step "kernel build (base)"
+if [ ! -e "$base_src/.git" ]; then
+	git -C "$BASE_GIT" worktree prune
+	git -C "$BASE_GIT" worktree add -q --detach "$base_src" base
+fi
+git -C "$base_src" checkout -q --detach base
+"$TOP/rig/kbuild.sh" config bench-base "$base_src"
+"$TOP/rig/kbuild.sh" image bench-base "$base_src"
+done_step
+
+step "kvm selftests and rig-bench"
+"$TOP/rig/kbuild.sh" selftests rig "$SRC" "$BUILD/tests"
+"$TOP/rig/initramfs.sh" "$BUILD/tests" "$BUILD/initramfs.cpio.gz"
+done_step
+
+# shellcheck source=/dev/null
+. "$BUILD/qemu/env"
+rm -rf "$bench"
+mkdir -p "$bench/logs"
+boot() {	# $1: round, $2: leg, $3: kernel (base or patched)
+	case $3 in
+	base) image=$OUT/bench-base/arch/arm64/boot/Image ;;
+	*) image=$OUT/rig/arch/arm64/boot/Image ;;
+	esac
+	python3 "$TOP/rig/leg.py" --leg "$2" --kernel "$image" \
+		--initrd "$BUILD/initramfs.cpio.gz" --qemu-root "$QEMU_ROOT" \
+		--append rig.only=rig.bench --wall 900 \
+		--log "$bench/logs/$1-$2-$3.log" >/dev/null || true
+}
+step "bench: $rounds rounds x ($legs) x (base, patched)"
+r=1
+while [ "$r" -le "$rounds" ]; do
+	for leg in $legs; do
+		say "bench: round $r/$rounds, $leg"
+		# Both kernels at once: under a fixed icount neither disturbs
+		# the other's figures; which one starts first alternates.
+		if [ $((r % 2)) -eq 1 ]; then
+			boot "$r" "$leg" base & boot "$r" "$leg" patched & wait
+		else
+			boot "$r" "$leg" patched & boot "$r" "$leg" base & wait
+		fi
+	done
+	r=$((r + 1))
+done
+done_step
+# shellcheck disable=SC2086 # $legs is a list of words
+python3 "$TOP/rig/bench.py" --dir "$bench" --rounds "$rounds" \
+	--qemu "$QEMU_VERSION" $legs
