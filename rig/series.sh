@@ -77,7 +77,8 @@ export_to() {
 		format-patch -q --zero-commit --no-signature --cover-letter \
 		--no-renames -o "$dst" "base..$tip"
 	python3 "$TOP/rig/cover.py" "$dst/0000-cover-letter.patch" "$COVER_TEXT" \
-		"$(git -C "$src" log -1 --format=%aD "$tip")"
+		"$(git -C "$src" log -1 --format=%aD "$tip")" \
+		"$LOGS/report.json" "$TOP/tests/legs"
 }
 
 # UPTO=REV exports base..REV only, to land the finished start of a series.

@@ -12,9 +12,9 @@
  *   cntvct  an ISB + CNTVCT_EL0 read (never trapped)
  *   cntpct  an ISB + CNTPCT_EL0 read (trapped under an offset without
  *           CNTPOFF_EL2)
- * (the counter reads: the least of NR_READ_REPS runs, so that a host tick
- * landing in one of these short loops does not count) and prints one line
- * per VM:
+ * (the counter reads in READ_CHUNKS chunks, each per-read cost the least
+ * over the chunks, so that the host ticks landing in some of them do not
+ * count) and prints one line per VM:
  *   rig-bench: offset=0|1 hvc=T cntvct=T cntpct=T traps=N
  * with T in counter ticks per operation (fractional) and N the vCPU's
  * phys_counter_traps (-1 where the kernel has no such statistic).
@@ -34,7 +34,8 @@
 #include "rig-uapi.h"
 
 #define NR_OPS		100000
-#define NR_READ_REPS	5
+#define READ_CHUNKS	100
+#define READ_CHUNK	(NR_OPS / READ_CHUNKS)
 #define BENCH_OFFSET	(1ULL << 40)
 #define SMCCC_VERSION	0x80000000
 
@@ -53,7 +54,7 @@ static uint64_t time_cntvct_reads(void)
 {
 	uint64_t t = ticks(), i, v;
 
-	for (i = 0; i < NR_OPS; i++)
+	for (i = 0; i < READ_CHUNK; i++)
 		asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v) :: "memory");
 	return ticks() - t;
 }
@@ -62,21 +63,22 @@ static uint64_t time_cntpct_reads(void)
 {
 	uint64_t t = ticks(), i, v;
 
-	for (i = 0; i < NR_OPS; i++)
+	for (i = 0; i < READ_CHUNK; i++)
 		asm volatile("isb; mrs %0, cntpct_el0" : "=r"(v) :: "memory");
 	return ticks() - t;
 }
 
+/* NR_OPS reads in all; the chunk's ticks scaled to NR_OPS, for the caller */
 static uint64_t least_of(uint64_t (*fn)(void))
 {
 	uint64_t best = ~0ULL, t;
-	int rep;
+	int chunk;
 
-	for (rep = 0; rep < NR_READ_REPS; rep++) {
+	for (chunk = 0; chunk < READ_CHUNKS; chunk++) {
 		t = fn();
 		best = t < best ? t : best;
 	}
-	return best;
+	return best * READ_CHUNKS;
 }
 
 static void guest_code(void)
