@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "kvm_util.h"
@@ -94,6 +96,70 @@ static void demo_offsets(void)
 	       before, vct, pct);
 	printf("demo: host - guest: virtual %lu, physical %lu (about 2^40 = %llu)\n",
 	       before - vct, before - pct, 1ULL << 40);
+	kvm_vm_free(vm);
+}
+
+/*
+ * 1b. Who applies the physical offset: CNTPOFF_EL2 where the host has it
+ * (no trap), trap-and-emulate where it does not (phys_counter_traps).
+ */
+#define DEMO_READS	1000
+
+static void guest_pct_reads(void)
+{
+	int i;
+
+	for (i = 0; i < DEMO_READS; i++)
+		GUEST_ASSERT(read_sysreg(cntpct_el0));
+	GUEST_DONE();
+}
+
+static long vcpu_stat_or(struct kvm_vcpu *vcpu, const char *name, long none)
+{
+	struct kvm_stats_header header;
+	struct kvm_stats_desc *descs, *d;
+	long val = none;
+	uint64_t v;
+	int fd, i;
+
+	fd = vcpu_get_stats_fd(vcpu);
+	read_stats_header(fd, &header);
+	descs = read_stats_descriptors(fd, &header);
+	for (i = 0; i < header.num_desc; i++) {
+		d = get_stats_descriptor(descs, i, &header);
+		if (!strcmp(d->name, name)) {
+			read_stat_data(fd, &header, d, &v, 1);
+			val = v;
+		}
+	}
+	free(descs);
+	close(fd);
+	return val;
+}
+
+static void demo_cntpoff(void)
+{
+	struct kvm_arm_counter_offset off = { .counter_offset = 1ULL << 40 };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	uint64_t mmfr0;
+	long traps;
+
+	if (!kvm_check_cap(KVM_CAP_COUNTER_OFFSET))
+		return;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_pct_reads);
+	ucall_init(vm, NULL);
+	vm_ioctl(vm, KVM_ARM_SET_COUNTER_OFFSET, &off);
+	vcpu_get_reg(vcpu, KVM_ARM64_SYS_REG(SYS_ID_AA64MMFR0_EL1), &mmfr0);
+	vcpu_run(vcpu);
+	if (get_ucall(vcpu, &uc) == UCALL_ABORT)
+		REPORT_GUEST_ASSERT(uc);
+	traps = vcpu_stat_or(vcpu, "phys_counter_traps", -1);
+	printf("demo: offset 2^40, %d guest CNTPCT_EL0 reads: %ld trapped (host %s CNTPOFF_EL2: %s)\n",
+	       DEMO_READS, traps, ((mmfr0 >> 60) & 0xf) >= 2 ? "has" : "lacks",
+	       ((mmfr0 >> 60) & 0xf) >= 2 ? "the hardware applies the offset" :
+	       "KVM emulates each read");
 	kvm_vm_free(vm);
 }
 
@@ -249,7 +315,7 @@ int main(void)
 {
 	show_caps();
 	demo_offsets();
-	printf("demo: CNTPOFF_EL2 (FEAT_ECV) for the physical offset: not in the series yet\n");
+	demo_cntpoff();
 	demo_steal_time();
 	/* Last: a vCPU wedged by the user-irq path must not block the others. */
 	demo_user_irq();
