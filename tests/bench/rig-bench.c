@@ -26,12 +26,11 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "kvm_util.h"
 #include "processor.h"
 #include "test_util.h"
-#include "rig-uapi.h"
+#include "rig-util.h"
 
 #define NR_OPS		100000
 #define READ_CHUNKS	100
@@ -97,30 +96,6 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-/* phys_counter_traps through the binary stats interface, or -1 */
-static long counter_traps(struct kvm_vcpu *vcpu)
-{
-	struct kvm_stats_header header;
-	struct kvm_stats_desc *descs, *d;
-	long val = -1;
-	uint64_t v;
-	int fd, i;
-
-	fd = vcpu_get_stats_fd(vcpu);
-	read_stats_header(fd, &header);
-	descs = read_stats_descriptors(fd, &header);
-	for (i = 0; i < header.num_desc; i++) {
-		d = get_stats_descriptor(descs, i, &header);
-		if (strcmp(d->name, "phys_counter_traps"))
-			continue;
-		read_stat_data(fd, &header, d, &v, 1);
-		val = v;
-	}
-	free(descs);
-	close(fd);
-	return val;
-}
-
 static void bench(bool offset)
 {
 	double per_op[NR_BENCH_OPS] = {};
@@ -159,7 +134,7 @@ static void bench(bool offset)
 
 	printf("rig-bench: offset=%d %s=%.3f %s=%.3f %s=%.3f traps=%ld\n", offset,
 	       op_names[OP_HVC], per_op[OP_HVC], op_names[OP_CNTVCT], per_op[OP_CNTVCT],
-	       op_names[OP_CNTPCT], per_op[OP_CNTPCT], counter_traps(vcpu));
+	       op_names[OP_CNTPCT], per_op[OP_CNTPCT], rig_vcpu_stat(vcpu, "phys_counter_traps"));
 	fflush(stdout);
 	kvm_vm_free(vm);
 }

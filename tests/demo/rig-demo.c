@@ -13,13 +13,12 @@
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "kvm_util.h"
 #include "processor.h"
 #include "test_util.h"
-#include "rig-uapi.h"
+#include "rig-util.h"
 
 #define PV_TIME_ST		0xc5000021
 #define ST_GPA			(1UL << 30)
@@ -114,29 +113,6 @@ static void guest_pct_reads(void)
 	GUEST_DONE();
 }
 
-static long vcpu_stat_or(struct kvm_vcpu *vcpu, const char *name, long none)
-{
-	struct kvm_stats_header header;
-	struct kvm_stats_desc *descs, *d;
-	long val = none;
-	uint64_t v;
-	int fd, i;
-
-	fd = vcpu_get_stats_fd(vcpu);
-	read_stats_header(fd, &header);
-	descs = read_stats_descriptors(fd, &header);
-	for (i = 0; i < header.num_desc; i++) {
-		d = get_stats_descriptor(descs, i, &header);
-		if (!strcmp(d->name, name)) {
-			read_stat_data(fd, &header, d, &v, 1);
-			val = v;
-		}
-	}
-	free(descs);
-	close(fd);
-	return val;
-}
-
 static void demo_cntpoff(void)
 {
 	struct kvm_arm_counter_offset off = { .counter_offset = 1ULL << 40 };
@@ -155,7 +131,7 @@ static void demo_cntpoff(void)
 	vcpu_run(vcpu);
 	if (get_ucall(vcpu, &uc) == UCALL_ABORT)
 		REPORT_GUEST_ASSERT(uc);
-	traps = vcpu_stat_or(vcpu, "phys_counter_traps", -1);
+	traps = rig_vcpu_stat(vcpu, "phys_counter_traps");
 	printf("demo: offset 2^40, %d guest CNTPCT_EL0 reads: %ld trapped (host %s CNTPOFF_EL2: %s)\n",
 	       DEMO_READS, traps, ((mmfr0 >> 60) & 0xf) >= 2 ? "has" : "lacks",
 	       ((mmfr0 >> 60) & 0xf) >= 2 ? "the hardware applies the offset" :
