@@ -3,8 +3,10 @@
 # unpatched base, both built with the rig's config and measured in one run.
 # Each leg boots each kernel in alternating order for ROUNDS rounds under a
 # fixed icount (guest time follows executed instructions, so figures repeat
-# on a loaded host), running tests/bench/rig-bench.c; rig/bench.py turns
-# the logs into build/bench/bench.{txt,json,png}.
+# on a loaded host), running tests/bench/rig-bench.c; then each leg boots
+# the patched kernel once more for the timer_user_irq and stolen_time
+# selftests' figures.  rig/bench.py turns the logs into
+# build/bench/bench.{txt,json,png}.
 # Knobs: ROUNDS (default 5), LEGS (default the four CPU legs).
 set -eu
 # shellcheck source=rig/common.sh
@@ -45,14 +47,14 @@ done_step
 . "$BUILD/qemu/env"
 rm -rf "$bench"
 mkdir -p "$bench/logs"
-boot() {	# $1: round, $2: leg, $3: kernel (base or patched)
+boot() {	# $1: round, $2: leg, $3: kernel (base or patched), $4: tests
 	case $3 in
 	base) image=$OUT/bench-base/arch/arm64/boot/Image ;;
 	*) image=$OUT/rig/arch/arm64/boot/Image ;;
 	esac
 	python3 "$TOP/rig/leg.py" --leg "$2" --kernel "$image" \
 		--initrd "$BUILD/initramfs.cpio.gz" --qemu-root "$QEMU_ROOT" \
-		--append rig.only=rig.bench --wall 900 \
+		--append "rig.only=${4:-rig.bench}" --wall 900 \
 		--log "$bench/logs/$1-$2-$3.log" >/dev/null || true
 }
 step "bench: $rounds rounds x ($legs) x (base, patched)"
@@ -70,6 +72,17 @@ while [ "$r" -le "$rounds" ]; do
 	done
 	r=$((r + 1))
 done
+done_step
+# Figures 5 and 6 are counts and errors of the patched kernel alone, from
+# the selftests that measure them: one boot per leg, two legs at a time.
+step "bench: user irqchip exits and stolen time ($legs)"
+n=0
+for leg in $legs; do
+	boot extra "$leg" patched kvm.timer_user_irq,kvm.stolen_time &
+	n=$((n + 1))
+	[ $((n % 2)) -ne 0 ] || wait
+done
+wait
 done_step
 # shellcheck disable=SC2086 # $legs is a list of words
 python3 "$TOP/rig/bench.py" --dir "$bench" --rounds "$rounds" \
