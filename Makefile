@@ -13,6 +13,9 @@ help:
 	@echo "make export         linux/ -> patches/ (format-patch, cover letter)"
 	@echo "make series-status  'clean' when linux/ and patches/ agree"
 	@echo "make lint           shellcheck and pyflakes-free rig"
+	@echo "make distro-check   base and tip with Debian's arm64 config: touched objects, W=1, new warnings"
+	@echo "make deb            .deb packages of the patched kernel, Debian's config (hours; DEB_CONFIG=rig: minutes)"
+	@echo "make distro-image   the whole Debian-config kernel, Image + modules (hours; not part of check)"
 	@echo "make clean          remove build/ (keeps linux/)"
 
 deps:
@@ -46,4 +49,17 @@ lint:
 clean:
 	rm -rf build
 
+distro-check: base
+	@rig/series.sh apply
+	@rig/distro.sh check
+
+deb: base
+	@rig/series.sh apply
+	@rig/distro.sh deb
+
+distro-image: base
+	@rig/series.sh apply
+	@rig/distro.sh image
+
 .PHONY: help deps base tree export series-status check run bench lint clean
+.PHONY: distro-check deb distro-image

@@ -4,7 +4,10 @@
 Input: DIR/logs/ROUND-LEG-KERNEL.log (KERNEL: base or patched), each with
 the lines tests/bench/rig-bench.c prints:
     rig-bench: offset=0|1 hvc=T cntvct=T cntpct=T traps=N
-(T: guest counter ticks per operation, N: phys_counter_traps or -1).
+    rig-bench: irq offset=0|1 vtimer_p50=L vtimer_p99=L ptimer_p50=L ptimer_p99=L
+(T: guest counter ticks per operation, N: phys_counter_traps or -1, L:
+ticks from a timer's deadline to its interrupt handler, median and 99th
+percentile over 500 interrupts per timer).
 
 DIR/logs/extra-LEG-patched.log holds the timer_user_irq and stolen_time
 selftests' output on the patched kernel, for figures 5 and 6: exits per
@@ -28,6 +31,9 @@ import sys
 
 LINE = re.compile(r'rig-bench: offset=(\d) hvc=([\d.]+) cntvct=([\d.]+) '
                   r'cntpct=([\d.]+) traps=(-?\d+)')
+IRQ_LINE = re.compile(r'rig-bench: irq offset=(\d) vtimer_p50=(\d+) vtimer_p99=(\d+) '
+                      r'ptimer_p50=(\d+) ptimer_p99=(\d+)')
+IRQ_KEYS = ('vtimer_p50', 'vtimer_p99', 'ptimer_p50', 'ptimer_p99')
 ECV_LEGS = ('max-vhe', 'max-nvhe')      # -cpu max has FEAT_ECV with CNTPOFF
 # The figures: key in ratios(), name, short chart label, the goal it is
 # judged against with its margin, and where: on every leg, only on the
@@ -43,6 +49,14 @@ FIGURES = (
     ('pct1', '3 CNTPCT/CNTVCT read, offset', 'cntpct/vct+off', 1.01, 0.01, ECV),
     ('pct1_hvc', '3 trapped CNTPCT read / HVC round trip, offset', 'trap/hvc+off',
      0.5, 0.05, NO_ECV),
+    ('vtimer_p50', '4 vtimer IRQ lateness p50, offset 0 (patched/base)', 'virq p50',
+     1.01, 0.01, ALL),
+    ('vtimer_p99', '4 vtimer IRQ lateness p99, offset 0 (patched/base)', 'virq p99',
+     1.01, 0.01, ALL),
+    ('ptimer_p50', '4 ptimer IRQ lateness p50, offset 0 (patched/base)', 'pirq p50',
+     1.01, 0.01, ALL),
+    ('ptimer_p99', '4 ptimer IRQ lateness p99, offset 0 (patched/base)', 'pirq p99',
+     1.01, 0.01, ALL),
 )
 
 # Figures 5 and 6, from one boot of the patched kernel per leg: key, name,
@@ -79,7 +93,8 @@ def parse_extra(path):
 
 
 def parse(path):
-    """{offset: {'hvc': T, 'cntvct': T, 'cntpct': T, 'traps': N}}"""
+    """{offset: {'hvc': T, 'cntvct': T, 'cntpct': T, 'traps': N},
+    ('irq', offset): {'vtimer_p50': L, ...}}"""
     out = {}
     try:
         with open(path, errors='replace') as f:
@@ -89,6 +104,10 @@ def parse(path):
                     out[int(m.group(1))] = {
                         'hvc': float(m.group(2)), 'cntvct': float(m.group(3)),
                         'cntpct': float(m.group(4)), 'traps': int(m.group(5))}
+                m = IRQ_LINE.search(line)
+                if m:
+                    out[('irq', int(m.group(1)))] = dict(
+                        zip(IRQ_KEYS, (int(g) for g in m.groups()[1:])))
     except OSError:
         pass
     return out
@@ -113,7 +132,7 @@ def verdict(s, goal, margin):
 def ratios(runs, leg, rounds):
     """The figures for one leg, each a list of per-round values."""
     f = {k: [] for k in ('hvc0', 'hvc1', 'vct_pb', 'pct0', 'pct1',
-                         'pct1_hvc', 'traps1')}
+                         'pct1_hvc', 'traps1') + IRQ_KEYS}
     for r in range(1, rounds + 1):
         b, p = runs.get((r, leg, 'base')), runs.get((r, leg, 'patched'))
         if not b or not p or 0 not in b or 1 not in b or 0 not in p or 1 not in p:
@@ -125,6 +144,9 @@ def ratios(runs, leg, rounds):
         f['pct1'].append(p[1]['cntpct'] / p[1]['cntvct'])
         f['pct1_hvc'].append(p[1]['cntpct'] / p[1]['hvc'])
         f['traps1'].append(p[1]['traps'])
+        if ('irq', 0) in b and ('irq', 0) in p:
+            for k in IRQ_KEYS:
+                f[k].append(p[('irq', 0)][k] / b[('irq', 0)][k])
     return {k: summary(v) for k, v in f.items()}
 
 
@@ -156,7 +178,7 @@ def chart(path_png, table):
     """The medians with their min-max as error bars (gnuplot): the figures
     judged against 1.01 on the left, trapped read / round trip on the right."""
     base = path_png[:-4]
-    panels = (('ratio', lambda n: n[0] in '123' and 'trapped' not in n),
+    panels = (('ratio', lambda n: n[0] in '1234' and 'trapped' not in n),
               ('trap', lambda n: 'trapped' in n))
     for suffix, keep in panels:
         with open('%s-%s.dat' % (base, suffix), 'w') as f:
@@ -178,7 +200,7 @@ def chart(path_png, table):
         'set xtics rotate by -60 font ",8"',
         'set size 0.78,1', 'set origin 0,0',
         'set title "make bench (fixed icount, median and min-max over rounds): '
-        'patched / base, or CNTPCT / CNTVCT read"',
+        'patched / base, or CNTPCT / CNTVCT read, IRQ lateness patched / base"',
         'set yrange [0.95:1.05]',
         plot % (base, 'ratio', '1.01', '1.01'),
         'set size 0.22,1', 'set origin 0.78,0',
@@ -237,7 +259,6 @@ def main():
         lines.append('| %s | CNTPCT reads trapped, offset (of 100000) | %s | %s | |' % (
             leg, 'n/a' if t is None else '%d' % t,
             '0' if leg in ECV_LEGS else '100000'))
-    lines.append('| all | 4 timer accuracy (p50/p99 of IRQ latency) | not measured yet | | |')
     text = '\n'.join(lines) + '\n'
     with open(os.path.join(args.dir, 'bench.txt'), 'w') as f:
         f.write(text)

@@ -105,6 +105,14 @@ if [ "$n" -gt 0 ] && [ -n "$touched" ]; then
 	fi
 	done_step
 fi
+# The touched objects again with Debian 12's own arm64 config, plain and
+# W=1, base against tip (rig/distro.sh; the full build is make distro-image).
+if [ "$n" -gt 0 ] && [ -n "$touched" ]; then
+	step "distro: Debian's arm64 config, touched objects, W=1"
+	"$TOP/rig/distro.sh" check "$HYG" >"$LOGS/distro.log" 2>&1 ||
+		say "distro check failed (build/logs/distro.log)"
+	done_step
+fi
 # Nothing below means anything if the tip does not build.
 if [ "$n" -gt 0 ] && [ "$tip_ok" != yes ]; then
 	say "the tip of the series does not build: no legs run"
