@@ -4,8 +4,10 @@
 Input: DIR/logs/ROUND-LEG-KERNEL.log (KERNEL: base or patched), each with
 the lines tests/bench/rig-bench.c prints:
     rig-bench: offset=0|1 hvc=T cntvct=T cntpct=T traps=N
+    rig-bench: noirqchip offset=0 hvc=T cntvct=T cntpct=T traps=N
     rig-bench: irq offset=0|1 vtimer_p50=L vtimer_p99=L ptimer_p50=L ptimer_p99=L
-(T: guest counter ticks per operation, N: phys_counter_traps or -1, L:
+(T: guest counter ticks per operation, N: phys_counter_traps or -1; the
+first lines from VMs with a vGICv3, the noirqchip one without a vGIC; L:
 ticks from a timer's deadline to its interrupt handler, median and 99th
 percentile over 500 interrupts per timer).
 
@@ -31,6 +33,7 @@ import sys
 
 LINE = re.compile(r'rig-bench: offset=(\d) hvc=([\d.]+) cntvct=([\d.]+) '
                   r'cntpct=([\d.]+) traps=(-?\d+)')
+NOIRQ_LINE = re.compile(r'rig-bench: noirqchip offset=0 hvc=([\d.]+) ')
 IRQ_LINE = re.compile(r'rig-bench: irq offset=(\d) vtimer_p50=(\d+) vtimer_p99=(\d+) '
                       r'ptimer_p50=(\d+) ptimer_p99=(\d+)')
 IRQ_KEYS = ('vtimer_p50', 'vtimer_p99', 'ptimer_p50', 'ptimer_p99')
@@ -42,6 +45,8 @@ ECV_LEGS = ('max-vhe', 'max-nvhe')      # -cpu max has FEAT_ECV with CNTPOFF
 ALL, ECV, NO_ECV, REPORT_NO_ECV = 'all', 'ecv', 'no-ecv', 'report-no-ecv'
 FIGURES = (
     ('hvc0', '1 HVC round trip, offset 0 (patched/base)', 'hvc', 1.01, 0.01, ALL),
+    ('hvc0u', '1 HVC round trip, no vGIC, offset 0 (patched/base)', 'hvc noirqchip',
+     1.01, 0.01, ALL),
     ('hvc1', '2 HVC round trip, offset (patched/base)', 'hvc+off', 1.01, 0.01,
      REPORT_NO_ECV),
     ('vct_pb', '3 CNTVCT read (patched/base)', 'cntvct', 1.01, 0.01, ALL),
@@ -104,6 +109,9 @@ def parse(path):
                     out[int(m.group(1))] = {
                         'hvc': float(m.group(2)), 'cntvct': float(m.group(3)),
                         'cntpct': float(m.group(4)), 'traps': int(m.group(5))}
+                m = NOIRQ_LINE.search(line)
+                if m:
+                    out['noirqchip'] = float(m.group(1))
                 m = IRQ_LINE.search(line)
                 if m:
                     out[('irq', int(m.group(1)))] = dict(
@@ -132,7 +140,7 @@ def verdict(s, goal, margin):
 def ratios(runs, leg, rounds):
     """The figures for one leg, each a list of per-round values."""
     f = {k: [] for k in ('hvc0', 'hvc1', 'vct_pb', 'pct0', 'pct1',
-                         'pct1_hvc', 'traps1') + IRQ_KEYS}
+                         'pct1_hvc', 'traps1', 'hvc0u') + IRQ_KEYS}
     for r in range(1, rounds + 1):
         b, p = runs.get((r, leg, 'base')), runs.get((r, leg, 'patched'))
         if not b or not p or 0 not in b or 1 not in b or 0 not in p or 1 not in p:
@@ -144,6 +152,8 @@ def ratios(runs, leg, rounds):
         f['pct1'].append(p[1]['cntpct'] / p[1]['cntvct'])
         f['pct1_hvc'].append(p[1]['cntpct'] / p[1]['hvc'])
         f['traps1'].append(p[1]['traps'])
+        if 'noirqchip' in b and 'noirqchip' in p:
+            f['hvc0u'].append(p['noirqchip'] / b['noirqchip'])
         if ('irq', 0) in b and ('irq', 0) in p:
             for k in IRQ_KEYS:
                 f[k].append(p[('irq', 0)][k] / b[('irq', 0)][k])

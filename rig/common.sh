@@ -38,6 +38,17 @@ need_space() {	# $1: GiB needed, $2: what for
 		die "only $((free_kb / 1024)) MiB free under $BUILD; $2 needs about $1 GiB: free some space (make clean removes build/)"
 }
 
+# apt-get download of arm64 packages (busybox, Debian's kernel config)
+# needs the architecture known to dpkg and apt: add it once, as root.
+need_arm64_packages() {
+	dpkg --print-foreign-architectures | grep -qx arm64 && return 0
+	[ "$(id -u)" -eq 0 ] ||
+		die "arm64 packages unavailable: run 'dpkg --add-architecture arm64 && apt-get update' as root"
+	dpkg --add-architecture arm64
+	apt-get update -q >"$BUILD/apt-update-arm64.log" 2>&1 ||
+		die "apt-get update for arm64 failed (see $BUILD/apt-update-arm64.log)"
+}
+
 # Read "key=value" from base.version.
 base_field() {
 	sed -n "s/^$1=//p" "$TOP/base.version"

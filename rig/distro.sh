@@ -43,12 +43,7 @@ debian_config() {
 	want=$(base_field version)
 	pkg=linux-config-$(base_field package | sed 's/^linux-source-//')
 	if [ ! -s "$CONFIG" ] || [ "$(cat "$dir/for-base" 2>/dev/null)" != "$want" ]; then
-		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-			[ "$(id -u)" -eq 0 ] || die "arm64 packages unavailable: run 'dpkg --add-architecture arm64 && apt-get update' as root"
-			dpkg --add-architecture arm64
-			apt-get update -q >"$BUILD/apt-update-arm64.log" 2>&1 ||
-				die "apt-get update for arm64 failed (see $BUILD/apt-update-arm64.log)"
-		fi
+		need_arm64_packages
 		rm -rf "$dir" && mkdir -p "$dir"
 		if ! fetch "$pkg:arm64=$want" && ! fetch "$pkg:arm64"; then
 			# An old package list names a version the archive no longer has.

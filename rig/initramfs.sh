@@ -13,12 +13,7 @@ bbdir=$BUILD/busybox
 bb=$bbdir/bin/busybox
 
 if [ ! -x "$bb" ]; then
-	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-		[ "$(id -u)" -eq 0 ] || die "arm64 packages unavailable: run 'dpkg --add-architecture arm64 && apt-get update' as root"
-		dpkg --add-architecture arm64
-		apt-get update -q >"$BUILD/apt-update-arm64.log" 2>&1 ||
-			die "apt-get update for arm64 failed (see $BUILD/apt-update-arm64.log)"
-	fi
+	need_arm64_packages
 	rm -rf "$bbdir" && mkdir -p "$bbdir/deb"
 	(cd "$bbdir/deb" && apt-get download -q busybox-static:arm64 >/dev/null 2>&1) ||
 		die "cannot download busybox-static:arm64 from Debian's archive"

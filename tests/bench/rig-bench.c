@@ -17,7 +17,10 @@
  * count) and prints one line per VM:
  *   rig-bench: offset=0|1 hvc=T cntvct=T cntpct=T traps=N
  * with T in counter ticks per operation (fractional) and N the vCPU's
- * phys_counter_traps (-1 where the kernel has no such statistic).
+ * phys_counter_traps (-1 where the kernel has no such statistic).  These
+ * VMs have a vGICv3, as VMMs give their VMs; the same without one (a
+ * userspace irqchip, whose exits take other paths) prints
+ *   rig-bench: noirqchip offset=0 hvc=T cntvct=T cntpct=T traps=N
  *
  * The offset: KVM_ARM_SET_COUNTER_OFFSET where the kernel has it; on the
  * base, which has no physical offset, the virtual offset set through
@@ -165,6 +168,23 @@ static void guest_timer_code(void)
 	GUEST_DONE();
 }
 
+/* Run to the guest's next GUEST_SYNC or GUEST_DONE */
+static uint64_t run_to_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
+{
+	vcpu_run(vcpu);
+	switch (get_ucall(vcpu, uc)) {
+	case UCALL_SYNC:
+	case UCALL_DONE:
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(*uc);
+		break;
+	default:
+		TEST_FAIL("unexpected exit %d", vcpu->run->exit_reason);
+	}
+	return uc->cmd;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -206,16 +226,7 @@ static void bench_timers(bool offset)
 	sync_global_to_guest(vm, vtimer_irq);
 	TEST_ASSERT(vgic_v3_setup(vm, 1, 64, GICD_BASE_GPA, GICR_BASE_GPA) >= 0, "vGICv3");
 
-	vcpu_run(vcpu);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_DONE:
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	default:
-		TEST_FAIL("unexpected exit %d", vcpu->run->exit_reason);
-	}
+	TEST_ASSERT(run_to_ucall(vcpu, &uc) == UCALL_DONE, "ucall %lu", uc.cmd);
 	sync_global_from_guest(vm, lateness);
 	sync_global_from_guest(vm, nr_fired);
 	for (t = 0; t < 2; t++) {
@@ -229,38 +240,27 @@ static void bench_timers(bool offset)
 	kvm_vm_free(vm);
 }
 
-static void bench(bool offset)
+static void bench(bool offset, bool vgic)
 {
 	double per_op[NR_BENCH_OPS] = {};
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	struct ucall uc;
-	bool done = false;
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	ucall_init(vm, NULL);
 	if (offset)
 		set_offset(vm, vcpu);
+	if (vgic)
+		TEST_ASSERT(vgic_v3_setup(vm, 1, 64, GICD_BASE_GPA, GICR_BASE_GPA) >= 0, "vGICv3");
 
-	while (!done) {
-		vcpu_run(vcpu);
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			TEST_ASSERT(uc.args[1] < NR_BENCH_OPS, "op %lu", uc.args[1]);
-			per_op[uc.args[1]] = (double)uc.args[2] / NR_OPS;
-			break;
-		case UCALL_DONE:
-			done = true;
-			break;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("unexpected exit %d", vcpu->run->exit_reason);
-		}
+	while (run_to_ucall(vcpu, &uc) == UCALL_SYNC) {
+		TEST_ASSERT(uc.args[1] < NR_BENCH_OPS, "op %lu", uc.args[1]);
+		per_op[uc.args[1]] = (double)uc.args[2] / NR_OPS;
 	}
 
-	printf("rig-bench: offset=%d %s=%.3f %s=%.3f %s=%.3f traps=%ld\n", offset,
+	printf("rig-bench: %soffset=%d %s=%.3f %s=%.3f %s=%.3f traps=%ld\n",
+	       vgic ? "" : "noirqchip ", offset,
 	       op_names[OP_HVC], per_op[OP_HVC], op_names[OP_CNTVCT], per_op[OP_CNTVCT],
 	       op_names[OP_CNTPCT], per_op[OP_CNTPCT], rig_vcpu_stat(vcpu, "phys_counter_traps"));
 	fflush(stdout);
@@ -277,8 +277,9 @@ int main(void)
 	TEST_ASSERT(!sched_setaffinity(0, sizeof(cpus), &cpus), "pin to CPU 0");
 	printf("rig-bench: counter frequency %lu Hz, %d operations each\n",
 	       read_sysreg(cntfrq_el0), NR_OPS);
-	bench(false);
-	bench(true);
+	bench(false, true);
+	bench(true, true);
+	bench(false, false);
 	bench_timers(false);
 	bench_timers(true);
 	return 0;
