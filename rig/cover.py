@@ -43,7 +43,8 @@ def tested_on(report_path, legs_path):
         name = sec['name']
         if name == 'series':
             lines.append(' - series hygiene (checkpatch --strict, every patch '
-                         'built, sparse): %s' % counts(sec['results']))
+                         'built, sparse, the touched objects with Debian\'s '
+                         'arm64 config and W=1): %s' % counts(sec['results']))
             continue
         leg = legs.get(name)
         if not leg:
