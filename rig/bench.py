@@ -76,24 +76,28 @@ UIRQ_IDLE = re.compile(r'# idle: offset \S+ .*: (\d+) exits, ([\d.]+) s')
 STEAL_ERR = re.compile(r'# accuracy: .* error ([\d.]+)%')
 
 
+def log_lines(path):
+    """The lines of a boot's log; none if the boot left no log"""
+    try:
+        with open(path, errors='replace') as f:
+            yield from f
+    except OSError:
+        return
+
+
 def parse_extra(path):
     """{key: worst value} for the EXTRA figures found in one log"""
     found = {}
-    try:
-        with open(path, errors='replace') as f:
-            for line in f:
-                m = UIRQ_INTR.search(line)
-                if m:
-                    found.setdefault('uirq_intr', []).append(float(m.group(1)))
-                m = UIRQ_IDLE.search(line)
-                if m and float(m.group(2)) > 0:
-                    found.setdefault('uirq_idle', []).append(
-                        int(m.group(1)) / float(m.group(2)))
-                m = STEAL_ERR.search(line)
-                if m:
-                    found.setdefault('steal_err', []).append(float(m.group(1)))
-    except OSError:
-        pass
+    for line in log_lines(path):
+        m = UIRQ_INTR.search(line)
+        if m:
+            found.setdefault('uirq_intr', []).append(float(m.group(1)))
+        m = UIRQ_IDLE.search(line)
+        if m and float(m.group(2)) > 0:
+            found.setdefault('uirq_idle', []).append(int(m.group(1)) / float(m.group(2)))
+        m = STEAL_ERR.search(line)
+        if m:
+            found.setdefault('steal_err', []).append(float(m.group(1)))
     return {k: max(v) for k, v in found.items()}
 
 
@@ -101,23 +105,19 @@ def parse(path):
     """{offset: {'hvc': T, 'cntvct': T, 'cntpct': T, 'traps': N},
     ('irq', offset): {'vtimer_p50': L, ...}}"""
     out = {}
-    try:
-        with open(path, errors='replace') as f:
-            for line in f:
-                m = LINE.search(line)
-                if m:
-                    out[int(m.group(1))] = {
-                        'hvc': float(m.group(2)), 'cntvct': float(m.group(3)),
-                        'cntpct': float(m.group(4)), 'traps': int(m.group(5))}
-                m = NOIRQ_LINE.search(line)
-                if m:
-                    out['noirqchip'] = float(m.group(1))
-                m = IRQ_LINE.search(line)
-                if m:
-                    out[('irq', int(m.group(1)))] = dict(
-                        zip(IRQ_KEYS, (int(g) for g in m.groups()[1:])))
-    except OSError:
-        pass
+    for line in log_lines(path):
+        m = LINE.search(line)
+        if m:
+            out[int(m.group(1))] = {
+                'hvc': float(m.group(2)), 'cntvct': float(m.group(3)),
+                'cntpct': float(m.group(4)), 'traps': int(m.group(5))}
+        m = NOIRQ_LINE.search(line)
+        if m:
+            out['noirqchip'] = float(m.group(1))
+        m = IRQ_LINE.search(line)
+        if m:
+            out[('irq', int(m.group(1)))] = dict(
+                zip(IRQ_KEYS, (int(g) for g in m.groups()[1:])))
     return out
 
 
