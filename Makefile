@@ -16,6 +16,7 @@ help:
 	@echo "make distro-check   base and tip with Debian's arm64 config: touched objects, W=1, new warnings"
 	@echo "make deb            .deb packages of the patched kernel, Debian's config (hours; DEB_CONFIG=rig: minutes)"
 	@echo "make distro-image   the whole Debian-config kernel, Image + modules (hours; not part of check)"
+	@echo "make distro-legs    the packaged Debian-config kernel (make deb) on the CPU legs with the test plan"
 	@echo "make clean          remove build/ (keeps linux/)"
 
 deps:
@@ -61,5 +62,9 @@ distro-image: base
 	@rig/series.sh apply
 	@rig/distro.sh image
 
+distro-legs: base
+	@rig/series.sh apply
+	@rig/distro.sh legs
+
 .PHONY: help deps base tree export series-status check run bench lint clean
-.PHONY: distro-check deb distro-image
+.PHONY: distro-check deb distro-image distro-legs

@@ -6,8 +6,12 @@ The cover's Date becomes the tip commit's author date, so exporting an
 unchanged series gives the same bytes.  A "Tested on" section closes the
 body, generated from the last make check (build/logs/report.json) and
 tests/legs, so that it cannot drift from what was run; it has counts only,
-no timings, so an unchanged result exports the same bytes too.
-Usage: cover.py COVER_PATCH COVER_TEXT DATE [REPORT_JSON LEGS_FILE]
+no timings, so an unchanged result exports the same bytes too.  A line
+for Debian's config joins it when make distro-legs' report (DISTRO_LOGS)
+comes from the packaged kernel of this tip: every leg log's kernel has the
+build version VERSION ("N.gID").
+Usage: cover.py COVER_PATCH COVER_TEXT DATE [REPORT_JSON LEGS_FILE
+                [DISTRO_LOGS VERSION]]
 """
 import json
 import os
@@ -57,10 +61,33 @@ def tested_on(report_path, legs_path):
     return '\n'.join(lines)
 
 
-def main(cover, text_path, date, report_path=None, legs_path=None):
+def distro_line(logs, version):
+    """The Tested-on line of make distro-legs, or '' if it is not this tip's."""
+    path = os.path.join(logs or '', 'report.json')
+    if not version or not os.path.exists(path):
+        return ''
+    with open(path) as f:
+        report = json.load(f)
+    legs = [sec['name'] for sec in report['sections']]
+    for leg in legs:
+        log = os.path.join(logs, 'legs', leg + '.log')
+        if not os.path.exists(log):
+            return ''
+        with open(log, errors='replace') as f:
+            if ' #%s ' % version not in f.read():
+                return ''
+    return ('\n - Debian 12\'s arm64 config (linux-config-6.1), the kernel '
+            'packaged by bindeb-pkg, on %s (make distro-legs): %d passed, '
+            '%d failed, %d skipped' % (', '.join(legs), report['passed'],
+                                       report['failed'], report['skipped']))
+
+
+def main(cover, text_path, date, report_path=None, legs_path=None,
+         distro_logs=None, version=None):
     with open(text_path) as f:
         subject, _, body = f.read().partition('\n')
-    body = body.strip('\n') + '\n\n' + tested_on(report_path, legs_path)
+    body = (body.strip('\n') + '\n\n' + tested_on(report_path, legs_path) +
+            distro_line(distro_logs, version))
     with open(cover) as f:
         lines = f.read().split('\n')
     out = []
@@ -76,4 +103,4 @@ def main(cover, text_path, date, report_path=None, legs_path=None):
 
 
 if __name__ == '__main__':
-    main(*sys.argv[1:6])
+    main(*sys.argv[1:8])

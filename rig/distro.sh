@@ -13,6 +13,9 @@
 #                           rig's small kernel instead (6.1.y-kvmtime-rig)
 #   distro.sh image         the whole Debian-config kernel of the tip (Image,
 #                           modules) in build/deb/obj-debian: hours on 2 cores
+#   distro.sh legs          boot the vmlinuz of the newest Debian-config
+#                           linux-image package (distro.sh deb) on the CPU
+#                           legs with the test plan; report in build/deb/logs
 # Sources: git worktrees of build/src under build/distro/ (src-base at
 # "base", src-tip at "series"), never build/src's own checkout.
 set -eu
@@ -352,6 +355,31 @@ cmd_image() {
 	say "$obj/arch/arm64/boot/Image, $(find "$obj" -name '*.ko' | wc -l) modules"
 }
 
+# The packaged kernel on the CPU legs (tests/legs' rig-config legs): what
+# a Debian machine would boot, not the tree it was built from.
+cmd_legs() {
+	deb=$(find "$DEBS" -maxdepth 1 -name 'linux-image-*-kvmtime_*_arm64.deb' \
+		-printf '%T@ %p\n' | sort -n | tail -n 1 | cut -d ' ' -f 2-)
+	[ -n "$deb" ] || die "no Debian-config linux-image package: run make deb first"
+	boot=$DEBS/boot
+	rm -rf "$boot" "$DEBS/logs"
+	mkdir -p "$boot" "$DEBS/logs/legs"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$boot" --wildcards './boot/vmlinuz-*'
+	kernel=$(find "$boot/boot" -name 'vmlinuz-*' | head -n 1)
+	say "$(basename "$deb"): $(basename "$kernel")"
+	if [ ! -e "$BUILD/initramfs.cpio.gz" ]; then
+		"$TOP/rig/kbuild.sh" selftests rig "$SRC" "$BUILD/tests"
+		"$TOP/rig/initramfs.sh" "$BUILD/tests" "$BUILD/initramfs.cpio.gz"
+	fi
+	"$TOP/rig/qemu.sh"
+	legs=$(awk '!/^#/ && $2 == "rig" { print $1 }' "$TOP/tests/legs")
+	# shellcheck disable=SC2086 # one leg a word
+	KERNEL=$kernel LEG_LOGS=$DEBS/logs "$TOP/rig/legs.sh" $legs
+	# shellcheck disable=SC2086
+	python3 "$TOP/rig/report.py" --logs "$DEBS/logs" --legs $legs \
+		--kunit-py "$SRC/tools/testing/kunit/kunit.py"
+}
+
 case ${1:-} in
 config)
 	# shellcheck disable=SC2086 # one package a word
@@ -362,5 +390,6 @@ config)
 check) shift; cmd_check "$@" ;;
 deb) cmd_deb ;;
 image) cmd_image ;;
-*) die "usage: distro.sh config|check [FILE]|deb|image" ;;
+legs) cmd_legs ;;
+*) die "usage: distro.sh config|check [FILE]|deb|image|legs" ;;
 esac
