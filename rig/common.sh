@@ -49,6 +49,14 @@ need_arm64_packages() {
 		die "apt-get update for arm64 failed (see $BUILD/apt-update-arm64.log)"
 }
 
+# The build version of what is built from build/src's series: "N.gID", N
+# patches and the tip's short ID.  make deb's package version ends with it
+# and the packaged kernel's "uname -v" starts with "#N.gID".
+src_build_id() {
+	printf '%s.g%s\n' "$(git -C "$SRC" rev-list --count base..series)" \
+		"$(git -C "$SRC" rev-parse --short=7 series)"
+}
+
 # Read "key=value" from base.version.
 base_field() {
 	sed -n "s/^$1=//p" "$TOP/base.version"

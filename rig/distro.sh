@@ -337,7 +337,7 @@ cmd_deb() {
 	deb_setup
 	# Debian's own kernels are linux-image-6.1.0-N-arm64, 6.1.y-R: these are
 	# linux-image-6.1.y-kvmtime, 6.1.y-kvmtime-P.gID (P patches, tip ID).
-	pkgver=${KDEB_PKGVERSION:-$krel-$n.g$(git -C "$SRC" rev-parse --short=7 "$TIP")}
+	pkgver=${KDEB_PKGVERSION:-$krel-$(src_build_id)}
 	rm -f "$DEBS"/*_"$pkgver"_arm64.* "$DEBS"/linux-*-"$krel"_*_arm64.deb \
 		"$DEBS/linux-image-$krel-dbg_"*_arm64.deb
 	with_progress "bindeb-pkg ($flavour config, $krel, $pkgver)" "$DEBS/bindeb-pkg-$flavour.log" \

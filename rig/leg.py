@@ -57,8 +57,11 @@ def stage(qemu_root, leg, kernel, initrd):
 
 def qemu_argv(args, leg, kernel, initrd):
     argv = [] if args.qemu_root == '/' else ['chroot', args.qemu_root]
-    cmdline = 'console=ttyAMA0 panic=-1 rig.leg=%s %s %s' % (
-        leg['name'], leg['extra'], args.append)
+    # A CPU stuck in the kernel (interrupts off or not) stalls RCU: the
+    # other CPU reports it and the panic ends the leg at once, instead of
+    # at its wall-clock limit.  (arm64 6.1 has no hard lockup detector.)
+    cmdline = ('console=ttyAMA0 panic=-1 sysctl.kernel.panic_on_rcu_stall=1 '
+               'rig.leg=%s %s %s') % (leg['name'], leg['extra'], args.append)
     argv += ['qemu-system-aarch64',
              '-M', 'virt,virtualization=on,gic-version=3',
              '-cpu', leg['cpu'], '-smp', str(args.smp), '-m', args.mem,

@@ -76,12 +76,12 @@ export_to() {
 		git -C "$src" -c core.abbrev=12 -c diff.noprefix=false -c format.signature= \
 		format-patch -q --zero-commit --no-signature --cover-letter \
 		--no-renames -o "$dst" "base..$tip"
-	# make distro-legs' report counts only if its kernel is this tip: the
-	# packages' build version is N.gID of build/src's series (rig/distro.sh).
+	# make distro-legs' report counts only if its kernel is this tip: one
+	# packaged from build/src's series (src_build_id) holding this tree.
 	ver=
 	if git -C "$SRC" rev-parse -q --verify series >/dev/null 2>&1 &&
 		[ "$(git -C "$SRC" rev-parse 'series^{tree}')" = "$(git -C "$src" rev-parse "$tip^{tree}")" ]; then
-		ver=$n.g$(git -C "$SRC" rev-parse --short=7 series)
+		ver=$(src_build_id)
 	fi
 	python3 "$TOP/rig/cover.py" "$dst/0000-cover-letter.patch" "$COVER_TEXT" \
 		"$(git -C "$src" log -1 --format=%aD "$tip")" \
