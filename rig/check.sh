@@ -68,6 +68,15 @@ for c in $commits; do
 	step "build patch $i/$n: $subject"
 	git -C "$SRC" checkout -q "$c"
 	t=$(date +%s)
+	# A patch that changes nothing the kernel is built from (selftests,
+	# documentation) leaves the previous patch's kernel as it was.
+	kfiles=$(git -C "$SRC" diff --name-only "$c~1" "$c" |
+		grep -vE '^(tools|Documentation)/' || true)
+	if [ -z "$kfiles" ] && [ "$i" -ne "$n" ]; then
+		hygiene "build $(printf %04d "$i") $subject" pass 0 "no kernel source changed"
+		done_step
+		continue
+	fi
 	if "$TOP/rig/kbuild.sh" config rig "$SRC" && "$TOP/rig/kbuild.sh" image rig "$SRC"; then
 		cp "$LOGS/build-rig.log" "$LOGS/build-patch-$i.log"
 		warn=$(grep -c 'warning:' "$LOGS/build-patch-$i.log" || true)

@@ -15,6 +15,11 @@ export ARCH CROSS_COMPILE
 # ccache lives outside the clone, so fresh clones on this machine share it.
 export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/root}/.cache/ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+# Cache keys free of the clone's path (absolute paths under TOP become
+# relative, the working directory is not hashed): a clean clone elsewhere,
+# as CI makes, hits what this one built.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$TOP}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-true}"
 # Reproducible commits: the base and every applied patch get the same
 # hashes on every machine, so exported patches never churn.
 export GIT_COMMITTER_NAME="rig" GIT_COMMITTER_EMAIL="rig@localhost"
