@@ -37,7 +37,9 @@ NOIRQ_LINE = re.compile(r'rig-bench: noirqchip offset=0 hvc=([\d.]+) ')
 IRQ_LINE = re.compile(r'rig-bench: irq offset=(\d) vtimer_p50=(\d+) vtimer_p99=(\d+) '
                       r'ptimer_p50=(\d+) ptimer_p99=(\d+)')
 IRQ_KEYS = ('vtimer_p50', 'vtimer_p99', 'ptimer_p50', 'ptimer_p99')
-ECV_LEGS = ('max-vhe', 'max-nvhe')      # -cpu max has FEAT_ECV with CNTPOFF
+# The legs where KVM uses CNTPOFF_EL2: -cpu max (FEAT_ECV with CNTPOFF) and
+# VHE; an nVHE host traps the physical counter of a VM with an offset.
+ECV_LEGS = ('max-vhe',)
 # The figures: key in ratios(), name, short chart label, the goal it is
 # judged against with its margin, and where: on every leg, only on the
 # legs with CNTPOFF_EL2 (ECV) or without it (NO_ECV), or judged on the ECV

@@ -99,8 +99,9 @@ static void demo_offsets(void)
 }
 
 /*
- * 1b. Who applies the physical offset: CNTPOFF_EL2 where the host has it
- * (no trap), trap-and-emulate where it does not (phys_counter_traps).
+ * 1b. Who applies the physical offset: CNTPOFF_EL2 on a VHE host that has
+ * it (no trap), trap-and-emulate elsewhere, nVHE included
+ * (phys_counter_traps).
  */
 #define DEMO_READS	1000
 
@@ -134,8 +135,7 @@ static void demo_cntpoff(void)
 	traps = rig_vcpu_stat(vcpu, "phys_counter_traps");
 	printf("demo: offset 2^40, %d guest CNTPCT_EL0 reads: %ld trapped (host %s CNTPOFF_EL2: %s)\n",
 	       DEMO_READS, traps, ((mmfr0 >> 60) & 0xf) >= 2 ? "has" : "lacks",
-	       ((mmfr0 >> 60) & 0xf) >= 2 ? "the hardware applies the offset" :
-	       "KVM emulates each read");
+	       traps ? "KVM emulates each read" : "the hardware applies the offset");
 	kvm_vm_free(vm);
 }
 
