@@ -129,13 +129,18 @@ result() {
 # OBJECT<TAB>normalised<TAB>as printed (source tree prefix removed).  The
 # log comes from make -Otarget, so each object's messages follow its
 # "  CC      path.o" line; normalised drops line and column numbers.
+# The prefix is the tree's absolute path, or a relative one ending in its
+# name (ccache's CCACHE_BASEDIR hands the compiler relative paths).
 warnings() {	# SRC LOG
-	awk -v src="$1/" '
+	awk -v src="$1/" -v tree="/${1##*/}/" '
 	/^  [A-Z][A-Z0-9_]* / { obj = ($NF ~ /\.o$/) ? $NF : "-"; next }
 	/^[^ ]+:[0-9]+:[0-9]+: (warning|error): / {
 		line = $0
+		i = index(line, tree)
 		if (index(line, src) == 1)
 			line = substr(line, length(src) + 1)
+		else if (i > 0 && index(substr(line, 1, i), ":") == 0)
+			line = substr(line, i + length(tree))
 		norm = line
 		sub(/:[0-9]+:[0-9]+: /, ": ", norm)
 		print obj "\t" norm "\t" line
