@@ -12,6 +12,7 @@ help:
 	@echo "make tree           developers' kernel tree linux/ = base + patches/"
 	@echo "make export         linux/ -> patches/ (format-patch, cover letter)"
 	@echo "make series-status  'clean' when linux/ and patches/ agree"
+	@echo "make portability    the series on other 6.1.y sources (tests/portability): applies, builds, tests"
 	@echo "make lint           shellcheck and pyflakes-free rig"
 	@echo "make distro-check   base and tip with Debian's arm64 config: touched objects, W=1, new warnings"
 	@echo "make deb            .deb packages of the patched kernel, Debian's config (hours; DEB_CONFIG=rig: minutes)"
@@ -43,6 +44,9 @@ run:
 bench:
 	@rig/bench.sh
 
+portability:
+	@rig/portability.sh
+
 lint:
 	shellcheck -x -P rig rig/*.sh tests/init .ci/run
 	python3 -m py_compile rig/*.py
@@ -66,5 +70,5 @@ distro-legs: base
 	@rig/series.sh apply
 	@rig/distro.sh legs
 
-.PHONY: help deps base tree export series-status check run bench lint clean
+.PHONY: help deps base tree export series-status check run bench portability lint clean
 .PHONY: distro-check deb distro-image distro-legs

@@ -48,24 +48,9 @@ tar -xJf "$tarball" -C "$BASE_GIT.tmp" --strip-components=1
 done_step
 
 step "base: one git commit"
-cd "$BASE_GIT.tmp"
-# Debian's tarball ignores every top-level entry ("/*") because its own
-# packaging repository holds only debian/.  Kept, it would also hide every
-# new file a patch adds, so the base commit drops that block.
-sed -i '/^# Debian packaging: ignore everything/,$d' .gitignore
-git init -q -b base-tree
-git config core.autocrlf false
-git config gc.auto 0
-git add -A
-[ "$(git diff --cached --name-only | wc -l)" -gt 50000 ] ||
-	die "git added too few files from $tarball; is the .gitignore rule still there?"
-GIT_AUTHOR_NAME=rig GIT_AUTHOR_EMAIL=rig@localhost GIT_AUTHOR_DATE="@0 +0000" \
-	git commit -q -m "Base: Debian $pkg $have
-
-Extracted from $tarball, with the Debian packaging block of the
+base_commit "$BASE_GIT.tmp" "Base: Debian $pkg $have" \
+	"Extracted from $tarball, with the Debian packaging block of the
 top-level .gitignore dropped (it ignores every top-level entry)."
-git tag base
-printf "%s\n" "$have" >.git/rig-base
-cd "$TOP"
+printf "%s\n" "$have" >"$BASE_GIT.tmp/.git/rig-base"
 mv "$BASE_GIT.tmp" "$BASE_GIT"
 done_step

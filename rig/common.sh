@@ -80,3 +80,26 @@ done_step() {
 	mkdir -p "$LOGS"
 	printf '%s\t%s\n' "$STEP_NAME" "$t" >>"$LOGS/timings.tsv"
 }
+
+# base_commit DIR SUBJECT BODY: make the kernel source tree DIR a git tree
+# with one commit tagged "base", as the series applies to it.  Debian's
+# .gitignore ignores every top-level entry ("/*") because its packaging
+# repository holds only debian/; kept, it would also hide every new file
+# a patch adds, so the commit drops that block.
+base_commit() {
+	(
+		cd "$1" || exit 1
+		sed -i '/^# Debian packaging: ignore everything/,$d' .gitignore
+		git init -q -b base-tree
+		git config core.autocrlf false
+		git config gc.auto 0
+		git add -A
+		[ "$(git diff --cached --name-only | wc -l)" -gt 50000 ] ||
+			die "git added too few files in $1; is the .gitignore rule still there?"
+		GIT_AUTHOR_NAME=rig GIT_AUTHOR_EMAIL=rig@localhost GIT_AUTHOR_DATE="@0 +0000" \
+			git commit -q -m "$2
+
+$3"
+		git tag base
+	)
+}

@@ -2,8 +2,10 @@
 # Boot the given legs (tests/legs), as many at a time as there are cores:
 # under icount QEMU runs each guest on one host thread.
 # Usage: legs.sh LEG... (kernel from build/out/CONFIG, initramfs from build/)
-# KERNEL=FILE boots that kernel on every leg instead, LEG_LOGS=DIR puts the
-# logs in DIR/legs/ (rig/distro.sh legs: Debian's packaged kernel).
+# KERNEL=FILE boots that kernel on every leg instead, INITRD=FILE that
+# initramfs, LEG_LOGS=DIR puts the logs in DIR/legs/ (rig/distro.sh legs:
+# Debian's packaged kernel; rig/portability.sh), LEG_ARGS adds leg.py
+# options.
 set -eu
 # shellcheck source=rig/common.sh
 . "$(dirname -- "$0")/common.sh"
@@ -20,7 +22,7 @@ for leg in "$@"; do
 	say "leg $leg: booting ${KERNEL:-$config kernel}"
 	# shellcheck disable=SC2086 # LEG_ARGS: extra leg.py options, split on purpose
 	python3 "$TOP/rig/leg.py" --leg "$leg" --kernel "$kernel" \
-		--initrd "$BUILD/initramfs.cpio.gz" --qemu-root "$QEMU_ROOT" \
+		--initrd "${INITRD:-$BUILD/initramfs.cpio.gz}" --qemu-root "$QEMU_ROOT" \
 		--log "${LEG_LOGS:-$LOGS}/legs/$leg.log" ${LEG_ARGS:-} || true &
 	running=$((running + 1))
 	if [ "$running" -ge "$par" ]; then
