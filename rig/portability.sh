@@ -7,7 +7,9 @@
 # KUnit on one leg with ECV and one without.  Ends with a matrix (source x
 # applies x builds x tests) in build/portability/matrix.md and the line
 # "N passed, N failed, N skipped" counted over the sources.
-# Knobs: ONLY="debian-6.1.164" picks sources by name.
+# Knobs: ONLY="debian-6.1.164" picks sources by name; WALL=SECONDS sets the
+# legs' wall-clock limit (a hang detector; the legs run under icount, so a
+# busy machine only makes them slower) instead of tests/legs' own.
 set -eu
 # shellcheck source=rig/common.sh
 . "$(dirname -- "$0")/common.sh"
@@ -143,7 +145,8 @@ for name in $sources; do
 			/^#/ || !NF || ($1 in keep)' "$TOP/tests/plan" >"$logs/plan"
 		# shellcheck disable=SC2086 # $PLEGS is a list of words
 		KERNEL=$p/out/rig/arch/arm64/boot/Image INITRD=$PDIR/$name.cpio.gz LEG_LOGS=$logs \
-			LEG_ARGS="--append rig.only=$(echo $PTESTS | tr ' ' ',')" "$TOP/rig/legs.sh" $PLEGS
+			LEG_ARGS="--append rig.only=$(echo $PTESTS | tr ' ' ',')${WALL:+ --wall $WALL}" \
+			"$TOP/rig/legs.sh" $PLEGS
 		# shellcheck disable=SC2086
 		python3 "$TOP/rig/report.py" --logs "$logs" --plan "$logs/plan" --legs $PLEGS \
 			--kunit-py "$p/src/tools/testing/kunit/kunit.py" >"$logs/report.out" 2>&1 || true
