@@ -45,7 +45,8 @@ field() {	# field NAME COLUMN
 "$TOP/rig/qemu.sh"
 mkdir -p "$PDIR"
 
-# apt-get with deb-src lines for bookworm and bookworm-security only.
+# apt-get with deb-src lines for bookworm, bookworm-updates and
+# bookworm-security only.
 APT=$PDIR/apt
 papt() {
 	apt-get -q -o Dir::Etc::SourceList="$APT/sources.list" \
