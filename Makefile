@@ -50,6 +50,7 @@ portability:
 lint:
 	shellcheck -x -P rig rig/*.sh tests/init .ci/run
 	python3 -m py_compile rig/*.py
+	python3 rig/bench.py --self-test
 
 clean:
 	rm -rf build

@@ -16,6 +16,19 @@ selftests' output on the patched kernel, for figures 5 and 6: exits per
 timer interrupt and per idle second with a userspace irqchip, and the
 error of stolen time against the vCPU thread's run delay.
 
+DIR/logs/count-LEG-KERNEL.log holds figure 7, the counts per operation of
+"rig-bench count" under the rig-count plugin (tests/bench/rig-count.c):
+    rig-count: label=L samples=N mode=M insn=I msr=W isb=S eret=E
+with L = 3 * VM + OP (VM 0: vGICv3 offset 0, 1: vGICv3 offset, 2: no
+vGIC offset 0; OP 0: HVC round trip, 1: exit to userspace and back, 2:
+CNTPCT read).  Judged at offset 0: with a vGICv3 the patched kernel
+executes no system register write, ISB or ERET more than the base on any
+operation; without a vGIC no ERET more (its system register writes and
+ISBs are reported: patch 37 sets up the GICv3 traps that make ICC_*
+UNDEF, as mainline does for a VM without a vGIC, at every nVHE entry and
+exit and every VHE vcpu_load and vcpu_put).  With an offset the counts
+are reported.
+
 Every ratio figure is a ratio of two measurements from the same boot (counter
 reads) or from the same round (patched / base), and is reported as the
 median over the rounds with its min-max spread.  A goal is met when the
@@ -73,6 +86,12 @@ EXTRA = (
     ('uirq_idle', '5 user irqchip: exits per second of idle guest, timers off/masked', 0),
     ('steal_err', '6 stolen time: error against the run delay, %', 1),
 )
+# Figure 7
+COUNT_LINE = re.compile(r'rig-count: label=(\d+) samples=(\d+) mode=(\d+) insn=(\d+) '
+                        r'msr=(\d+) isb=(\d+) eret=(\d+)')
+COUNT_KEYS = ('insn', 'msr', 'isb', 'eret')
+COUNT_VMS = ('offset 0', 'offset', 'no vGIC, offset 0')
+COUNT_OPS = ('HVC round trip', 'exit to userspace (vcpu_put+load)', 'CNTPCT read')
 UIRQ_INTR = re.compile(r'# irq: per interrupt: [\d.]+ KVM_EXIT_INTR \(worst case ([\d.]+)\)')
 UIRQ_IDLE = re.compile(r'# idle: offset \S+ .*: (\d+) exits, ([\d.]+) s')
 STEAL_ERR = re.compile(r'# accuracy: .* error ([\d.]+)%')
@@ -121,6 +140,76 @@ def parse(path):
             out[('irq', int(m.group(1)))] = dict(
                 zip(IRQ_KEYS, (int(g) for g in m.groups()[1:])))
     return out
+
+
+def parse_counts(lines):
+    """{label: {'samples', 'mode', 'insn', 'msr', 'isb', 'eret'}} from a
+    count boot's log lines (the last report of a label wins)"""
+    out = {}
+    for line in lines:
+        m = COUNT_LINE.search(line)
+        if m:
+            v = [int(g) for g in m.groups()]
+            out[v[0]] = dict(zip(('samples', 'mode') + COUNT_KEYS, v[1:]))
+    return out
+
+
+def count_rows(base, patched):
+    """Figure 7 rows: (what, base counts, patched counts, verdict).  At
+    offset 0 a system register write, ISB or ERET more than the base fails
+    with a vGICv3 (VM 0), an ERET more without a vGIC (VM 2); a mode held
+    by half the samples or fewer is inconclusive (interrupts landed in
+    most of them); the rest is reported."""
+    rows = []
+    for vm, vm_name in enumerate(COUNT_VMS):
+        for op, op_name in enumerate(COUNT_OPS):
+            label = vm * len(COUNT_OPS) + op
+            b, p = base.get(label), patched.get(label)
+            if b is None or p is None:
+                v = 'missing'
+            elif any(2 * c['mode'] <= c['samples'] for c in (b, p)):
+                v = 'inconclusive'
+            elif vm == 1:
+                v = 'report'
+            else:
+                keys = ('msr', 'isb', 'eret') if vm == 0 else ('eret',)
+                v = 'pass' if all(p[k] <= b[k] for k in keys) else 'fail'
+            rows.append(('%s, %s' % (op_name, vm_name), b, p, v))
+    return rows
+
+
+def fmt_count(b, p, key):
+    if b is None or p is None:
+        return 'n/a'
+    return '%d -> %d (%+d)' % (b[key], p[key], p[key] - b[key])
+
+
+def self_test():
+    """The parsers and verdicts of figure 7 on fixed lines"""
+    log = ['[    3.584] rig-count: label=0 samples=200 mode=195 insn=764 msr=15 isb=3 eret=1',
+           'noise rig-count: label=0 samples=200',
+           'rig-count: label=3 samples=200 mode=90 insn=776 msr=17 isb=4 eret=1']
+    c = parse_counts(log)
+    assert c == {0: {'samples': 200, 'mode': 195, 'insn': 764, 'msr': 15, 'isb': 3, 'eret': 1},
+                 3: {'samples': 200, 'mode': 90, 'insn': 776, 'msr': 17, 'isb': 4, 'eret': 1}}, c
+    one = {'samples': 200, 'mode': 190, 'insn': 700, 'msr': 10, 'isb': 2, 'eret': 1}
+    base = {label: dict(one) for label in range(9)}
+    same = {label: dict(one) for label in range(9)}
+    assert [r[3] for r in count_rows(base, same)] == ['pass'] * 3 + ['report'] * 3 + ['pass'] * 3
+    more = {label: dict(one, isb=3) for label in range(9)}
+    assert [r[3] for r in count_rows(base, more)] == ['fail'] * 3 + ['report'] * 3 + ['pass'] * 3
+    trap = {label: dict(one, eret=2) for label in range(9)}
+    assert [r[3] for r in count_rows(base, trap)][6:] == ['fail'] * 3
+    fewer_insn = {label: dict(one, insn=600, msr=9) for label in range(9)}
+    assert count_rows(base, fewer_insn)[0][3] == 'pass'
+    noisy = dict(same)
+    noisy[0] = dict(one, mode=100)
+    assert count_rows(base, noisy)[0][3] == 'inconclusive'
+    del noisy[1]
+    assert count_rows(base, noisy)[1][3] == 'missing'
+    assert fmt_count(one, dict(one, msr=12), 'msr') == '10 -> 12 (+2)'
+    print('bench.py: self-test passed')
+    return 0
 
 
 def summary(values):
@@ -236,7 +325,10 @@ def main():
     p.add_argument('--dir', required=True)
     p.add_argument('--rounds', type=int, required=True)
     p.add_argument('--qemu', default='')
+    p.add_argument('--count-qemu', default='')
     p.add_argument('legs', nargs='+')
+    if sys.argv[1:] == ['--self-test']:
+        return self_test()
     args = p.parse_args()
 
     runs = {}
@@ -247,7 +339,8 @@ def main():
                     args.dir, 'logs', '%d-%s-%s.log' % (r, leg, k)))
 
     table, result = [], {'qemu': args.qemu, 'rounds': args.rounds,
-                         'icount': 'shift=3,sleep=off', 'legs': {}}
+                         'icount': 'shift=3,sleep=off', 'count_qemu': args.count_qemu,
+                         'legs': {}}
     for leg in args.legs:
         fig = ratios(runs, leg, args.rounds)
         extra = parse_extra(os.path.join(args.dir, 'logs', 'extra-%s-patched.log' % leg))
@@ -271,6 +364,23 @@ def main():
         lines.append('| %s | CNTPCT reads trapped, offset (of 100000) | %s | %s | |' % (
             leg, 'n/a' if t is None else '%d' % t,
             '0' if leg in ECV_LEGS else '100000'))
+    counts = []
+    lines += ['', '7 counts per operation, base -> patched (patched - base): the mode '
+              'of its samples, in %s without -icount' % (args.count_qemu or 'QEMU'), '',
+              '| leg | operation, VM | system register writes | ISBs | ERETs '
+              '(exceptions taken) | instructions | verdict |',
+              '|---|---|---|---|---|---|---|']
+    for leg in args.legs:
+        rows = count_rows(*(parse_counts(log_lines(os.path.join(
+            args.dir, 'logs', 'count-%s-%s.log' % (leg, k)))) for k in ('base', 'patched')))
+        result['legs'][leg]['counts'] = []
+        for what, b, p, v in rows:
+            lines.append('| %s | %s | %s | %s | %s | %s | %s |' % (
+                leg, what, fmt_count(b, p, 'msr'), fmt_count(b, p, 'isb'),
+                fmt_count(b, p, 'eret'), fmt_count(b, p, 'insn'), v))
+            result['legs'][leg]['counts'].append(
+                {'operation': what, 'base': b, 'patched': p, 'verdict': v})
+            counts.append(v)
     text = '\n'.join(lines) + '\n'
     with open(os.path.join(args.dir, 'bench.txt'), 'w') as f:
         f.write(text)
@@ -278,9 +388,10 @@ def main():
         json.dump(result, f, indent=1)
     chart(os.path.join(args.dir, 'bench.png'), table)
     print(text, end='')
-    bad = [r for r in table if r[5] in ('fail', 'missing')]
+    verdicts = [r[5] for r in table] + counts
+    bad = [v for v in verdicts if v in ('fail', 'missing')]
     print('bench: %d figures, %d fail or missing, %d inconclusive' % (
-        len(table), len(bad), sum(1 for r in table if r[5] == 'inconclusive')))
+        len(verdicts), len(bad), verdicts.count('inconclusive')))
     return 1 if bad else 0
 
 

@@ -5,7 +5,8 @@
 # fixed icount (guest time follows executed instructions, so figures repeat
 # on a loaded host), running tests/bench/rig-bench.c; then each leg boots
 # the patched kernel once more for the timer_user_irq and stolen_time
-# selftests' figures.  rig/bench.py turns the logs into
+# selftests' figures, and each leg boots each kernel once in the counting
+# QEMU for figure 7 (counts per operation).  rig/bench.py turns the logs into
 # build/bench/bench.{txt,json,png}.
 # Knobs: ROUNDS (default 5), LEGS (default the four CPU legs).
 set -eu
@@ -17,7 +18,7 @@ legs=${LEGS:-max-vhe max-nvhe n1-vhe n1-nvhe}
 bench=$BUILD/bench
 base_src=$BUILD/bench-base-src
 
-"$TOP/rig/deps.sh" gnuplot-nox
+"$TOP/rig/deps.sh" gnuplot-nox gcc pkg-config libglib2.0-dev
 "$TOP/rig/base.sh"
 "$TOP/rig/qemu.sh"
 "$TOP/rig/series.sh" apply
@@ -84,6 +85,32 @@ for leg in $legs; do
 done
 wait
 done_step
+# Figure 7: instructions, system-register writes, ISBs and ERETs per
+# operation, counted by the rig-count plugin in its own QEMU (see
+# rig/qemu.sh), one boot of each kernel per leg.  Counts do not depend on
+# time, so these boots run without -icount (10.0's inline plugin counters
+# crash under it).
+"$TOP/rig/qemu.sh" count
+legs_qemu=$QEMU_VERSION
+# QEMU_ROOT, QEMU_VERSION and PLUGIN of the counting QEMU from here on
+# shellcheck source=/dev/null
+. "$BUILD/qemu-count/env"
+step "bench: counts per operation ($legs)"
+for leg in $legs; do
+	for k in base patched; do
+		case $k in
+		base) image=$OUT/bench-base/arch/arm64/boot/Image ;;
+		*) image=$OUT/rig/arch/arm64/boot/Image ;;
+		esac
+		python3 "$TOP/rig/leg.py" --leg "$leg" --kernel "$image" \
+			--initrd "$BUILD/initramfs.cpio.gz" --qemu-root "$QEMU_ROOT" \
+			--plugin "$PLUGIN" --icount off \
+			--append rig.only=rig.bench-count --wall 900 \
+			--log "$bench/logs/count-$leg-$k.log" >/dev/null &
+	done
+	wait
+done
+done_step
 # shellcheck disable=SC2086 # $legs is a list of words
 python3 "$TOP/rig/bench.py" --dir "$bench" --rounds "$rounds" \
-	--qemu "$QEMU_VERSION" $legs
+	--qemu "$legs_qemu" --count-qemu "$QEMU_VERSION" $legs

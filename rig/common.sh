@@ -103,3 +103,28 @@ $3"
 		git tag base
 	)
 }
+
+# A private apt: papt DIR ARGS... runs apt-get with the sources.list, lists
+# and cache under DIR, so deb-src lines never touch the system's sources.
+papt() {
+	_d=$1
+	shift
+	apt-get -q -o Dir::Etc::SourceList="$_d/sources.list" \
+		-o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists="$_d/lists" \
+		-o Dir::Cache="$_d/cache" -o Dir::State::Status=/var/lib/dpkg/status "$@"
+}
+# papt_setup DIR "ARCHIVE SUITE"...: deb-src lines for those suites of
+# Debian's archive (ARCHIVE: debian or debian-security), then update.
+papt_setup() {
+	_d=$1
+	shift
+	mkdir -p "$_d/lists/partial" "$_d/cache/archives/partial"
+	: >"$_d/sources.list"
+	for _s in "$@"; do
+		# shellcheck disable=SC2086 # "archive suite", split on purpose
+		printf 'deb-src [signed-by=%s] http://deb.debian.org/%s %s main\n' \
+			/usr/share/keyrings/debian-archive-keyring.gpg $_s >>"$_d/sources.list"
+	done
+	papt "$_d" update >"$_d/update.log" 2>&1 ||
+		die "apt-get update with deb-src failed (see $_d/update.log)"
+}

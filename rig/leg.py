@@ -34,28 +34,29 @@ def read_legs(path):
     return legs
 
 
-def stage(qemu_root, leg, kernel, initrd):
-    """Make kernel and initrd visible inside QEMU's root, in a folder of
-    this run's own (runs of the same leg may overlap: bench boots two
-    kernels at once); return that folder and the paths as QEMU sees them."""
+def stage(qemu_root, leg, files):
+    """Make files (kernel, initrd, plugin) visible inside QEMU's root, in a
+    folder of this run's own (runs of the same leg may overlap: bench boots
+    two kernels at once); return that folder and the paths as QEMU sees
+    them."""
     if qemu_root == '/':
-        return None, kernel, initrd
+        return None, files
     top = os.path.join(qemu_root, 'rig')
     os.makedirs(top, exist_ok=True)
     dest = tempfile.mkdtemp(prefix=leg + '.', dir=top)
     inner = os.path.relpath(dest, qemu_root)
     paths = []
-    for src in (kernel, initrd):
+    for src in files:
         dst = os.path.join(dest, os.path.basename(src))
         try:
             os.link(src, dst)
         except OSError:
             shutil.copy(src, dst)
         paths.append('/' + os.path.join(inner, os.path.basename(src)))
-    return dest, paths[0], paths[1]
+    return dest, paths
 
 
-def qemu_argv(args, leg, kernel, initrd):
+def qemu_argv(args, leg, kernel, initrd, plugin=None):
     argv = [] if args.qemu_root == '/' else ['chroot', args.qemu_root]
     # A CPU stuck in the kernel (interrupts off or not) stalls RCU: the
     # other CPU reports it and the panic ends the leg at once, instead of
@@ -66,10 +67,14 @@ def qemu_argv(args, leg, kernel, initrd):
              '-M', 'virt,virtualization=on,gic-version=3',
              '-cpu', leg['cpu'], '-smp', str(args.smp), '-m', args.mem,
              '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
-             '-no-reboot', '-nic', 'none',
-             '-icount', args.icount,
-             '-kernel', kernel, '-initrd', initrd,
+             '-no-reboot', '-nic', 'none']
+    if args.icount != 'off':
+        argv += ['-icount', args.icount]
+    argv += ['-kernel', kernel, '-initrd', initrd,
              '-append', ' '.join(cmdline.split())]
+    if plugin:
+        # The plugin's output goes to QEMU's log, stderr, into the leg's log.
+        argv += ['-plugin', ','.join([plugin] + args.plugin_arg), '-d', 'plugin']
     return argv
 
 
@@ -115,11 +120,14 @@ def main():
     # A fixed shift ties guest time to executed instructions (8 ns each):
     # timings repeat whatever the host's load, and idle time is skipped.
     # shift=auto adapts to host speed and let a timer test fail 1 run in 26.
-    p.add_argument('--icount', default=ICOUNT)
+    p.add_argument('--icount', default=ICOUNT, help="'off': no -icount")
     p.add_argument('--smp', type=int, default=2)
     p.add_argument('--mem', default='2G')
     p.add_argument('--append', default='', help='more kernel command line')
     p.add_argument('--wall', type=int, help='override the wall-clock limit')
+    p.add_argument('--plugin', help='a TCG plugin to load (make bench: rig-count)')
+    p.add_argument('--plugin-arg', action='append', default=[],
+                   help='an argument for the plugin, e.g. trace=7 (rig-count)')
     args = p.parse_args()
 
     legs = read_legs(args.legs_file)
@@ -127,9 +135,9 @@ def main():
         sys.exit('rig: error: unknown leg %s (tests/legs has: %s)' %
                  (args.leg, ' '.join(legs)))
     leg = legs[args.leg]
-    staged, kernel, initrd = stage(args.qemu_root, leg['name'], args.kernel,
-                                   args.initrd)
-    argv = qemu_argv(args, leg, kernel, initrd)
+    files = [args.kernel, args.initrd] + ([args.plugin] if args.plugin else [])
+    staged, paths = stage(args.qemu_root, leg['name'], files)
+    argv = qemu_argv(args, leg, *paths)
     with open(args.log + '.cmd', 'w') as f:
         f.write(' '.join(argv) + '\n')
     try:

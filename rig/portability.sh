@@ -45,28 +45,12 @@ field() {	# field NAME COLUMN
 "$TOP/rig/qemu.sh"
 mkdir -p "$PDIR"
 
-# apt-get with deb-src lines for bookworm, bookworm-updates and
-# bookworm-security only.
+# deb-src for bookworm, bookworm-updates and bookworm-security only.
 APT=$PDIR/apt
-papt() {
-	apt-get -q -o Dir::Etc::SourceList="$APT/sources.list" \
-		-o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists="$APT/lists" \
-		-o Dir::Cache="$APT/cache" -o Dir::State::Status=/var/lib/dpkg/status "$@"
-}
 apt_ready=
 apt_setup() {
 	[ -z "$apt_ready" ] || return 0
-	mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial"
-	key=/usr/share/keyrings/debian-archive-keyring.gpg
-	: >"$APT/sources.list"
-	for suite in "debian bookworm" "debian bookworm-updates" "debian-security bookworm-security"; do
-		# shellcheck disable=SC2086 # "archive suite", split on purpose
-		set -- $suite
-		printf 'deb-src [signed-by=%s] http://deb.debian.org/%s %s main\n' "$key" "$1" "$2" \
-			>>"$APT/sources.list"
-	done
-	papt update >"$APT/update.log" 2>&1 ||
-		die "apt-get update with deb-src failed (see $APT/update.log)"
+	papt_setup "$APT" "debian bookworm" "debian bookworm-updates" "debian-security bookworm-security"
 	apt_ready=yes
 }
 
@@ -83,7 +67,7 @@ fetch() {
 	upver=${3%-*}
 	if [ ! -e "$dl/linux_$3.dsc" ] || [ ! -e "$dl/linux_$upver.orig.tar.xz" ]; then
 		apt_setup
-		(cd "$dl" && papt source --download-only "linux=$3") >"$p.fetch.log" 2>&1 ||
+		(cd "$dl" && papt "$APT" source --download-only "linux=$3") >"$p.fetch.log" 2>&1 ||
 			die "cannot fetch linux=$3 from Debian's archive (see $p.fetch.log)"
 	fi
 	rm -rf "$p" && mkdir -p "$p"

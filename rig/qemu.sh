@@ -6,13 +6,34 @@
 # runs it chrooted.  RIG_QEMU=system uses the machine's qemu-system-aarch64
 # instead, if it passes the same check.
 # Writes build/qemu/env (QEMU_ROOT, QEMU_VERSION) for the other scripts.
+#
+# "rig/qemu.sh count": the QEMU that make bench counts instructions in,
+# with the TCG plugin tests/bench/rig-count.c.  A plugin is built against
+# the qemu-plugin.h of the QEMU that loads it, from Debian's source package
+# of the same version: Debian's archive serves Debian 13's QEMU 10.0 source
+# (plugin API 4) but not 11.1's, and 11.1 loads only API 7 and later.  So
+# the counting QEMU is Debian 13's 10.0 in build/qemu-count/root; what is
+# counted is the emulated host's code, the same under either.  Writes
+# build/qemu-count/env (QEMU_ROOT, QEMU_VERSION, PLUGIN).
 set -eu
 # shellcheck source=rig/common.sh
 . "$(dirname -- "$0")/common.sh"
 
-QDIR=$BUILD/qemu
+mode=${1:-legs}
+case $mode in
+legs)
+	QDIR=$BUILD/qemu
+	SUITES="trixie trixie-backports"
+	PKGS="qemu-system-arm/trixie-backports,qemu-system-common/trixie-backports,qemu-system-data/trixie-backports"
+	;;
+count)
+	QDIR=$BUILD/qemu-count
+	SUITES="trixie trixie-updates"
+	PKGS="qemu-system-arm,qemu-system-common,qemu-system-data"
+	;;
+*) die "usage: rig/qemu.sh [legs|count]" ;;
+esac
 ROOT=$QDIR/root
-PKGS="qemu-system-arm/trixie-backports,qemu-system-common/trixie-backports,qemu-system-data/trixie-backports"
 
 # The Debian mirror this machine's apt uses, read at run time.
 debian_mirror() {
@@ -29,22 +50,25 @@ debian_mirror() {
 }
 
 mkdir -p "$QDIR"
-if [ "${RIG_QEMU:-chroot}" = system ]; then
+if [ "$mode" = legs ] && [ "${RIG_QEMU:-chroot}" = system ]; then
 	need qemu-system-aarch64
 	qroot=/
 else
 	if [ ! -x "$ROOT/usr/bin/qemu-system-aarch64" ] || [ "$(cat "$QDIR/pkgs" 2>/dev/null)" != "$PKGS" ]; then
 		need mmdebstrap
 		[ "$(id -u)" -eq 0 ] || die "installing QEMU with mmdebstrap needs root"
-		need_space 2 "QEMU (Debian 13 backports)"
+		need_space 2 "QEMU ($mode)"
 		uri=$(debian_mirror)
 		[ -n "$uri" ] || die "no Debian mirror found in /etc/apt/sources.list*; set one up for apt first"
-		step "qemu: mmdebstrap trixie + backports QEMU"
+		step "qemu: mmdebstrap $SUITES ($mode)"
 		rm -rf "$ROOT"
-		mmdebstrap --variant=apt --include="$PKGS" trixie "$ROOT" \
-			"deb $uri trixie main" "deb $uri trixie-backports main" \
+		set --
+		for suite in $SUITES; do
+			set -- "$@" "deb $uri $suite main"
+		done
+		mmdebstrap --variant=apt --include="$PKGS" trixie "$ROOT" "$@" \
 			>"$QDIR/mmdebstrap.log" 2>&1 ||
-			die "mmdebstrap of QEMU failed (see $QDIR/mmdebstrap.log): does the mirror carry trixie-backports?"
+			die "mmdebstrap of QEMU failed (see $QDIR/mmdebstrap.log): does the mirror carry $SUITES?"
 		printf '%s\n' "$PKGS" >"$QDIR/pkgs"
 		done_step
 	fi
@@ -60,6 +84,40 @@ run_qemu() {
 	fi
 }
 version=$(run_qemu --version | head -n 1)
+
+if [ "$mode" = count ]; then
+	# qemu-plugin.h from the source package of the installed version
+	ver=$(dpkg-query --admindir="$ROOT/var/lib/dpkg" -W -f='${Version}' qemu-system-arm)
+	hdr=$QDIR/plugin/$ver/qemu-plugin.h
+	if [ ! -e "$hdr" ]; then
+		step "qemu: qemu-plugin.h of Debian's qemu $ver"
+		mkdir -p "$QDIR/plugin/$ver"
+		papt_setup "$QDIR/apt" "debian trixie" "debian trixie-updates"
+		dl=$QDIR/plugin/dl
+		rm -rf "$dl" && mkdir -p "$dl"
+		(cd "$dl" && papt "$QDIR/apt" source --download-only "qemu=$ver") \
+			>"$QDIR/plugin/fetch.log" 2>&1 ||
+			die "cannot fetch Debian's qemu $ver source (see $QDIR/plugin/fetch.log)"
+		tar -xJf "$dl"/qemu_*.orig.tar.xz -C "$dl" --wildcards '*/include/qemu/qemu-plugin.h' ||
+			die "no include/qemu/qemu-plugin.h in Debian's qemu $ver source"
+		cp "$dl"/*/include/qemu/qemu-plugin.h "$hdr"
+		rm -rf "$dl"
+		done_step
+	fi
+	need pkg-config
+	# shellcheck disable=SC2046 # pkg-config's flags are words
+	cc -O2 -Wall -Werror -Wno-unused-parameter -shared -fPIC \
+		$(pkg-config --cflags glib-2.0) -I"$QDIR/plugin/$ver" \
+		-o "$QDIR/rig-count.so" "$TOP/tests/bench/rig-count.c" ||
+		die "cannot build tests/bench/rig-count.c against Debian's qemu $ver plugin API"
+	cat >"$QDIR/env" <<EOT
+QEMU_ROOT=$qroot
+QEMU_VERSION='$version'
+PLUGIN=$QDIR/rig-count.so
+EOT
+	say "qemu (count): $version, plugin $QDIR/rig-count.so"
+	exit 0
+fi
 
 # CNTPOFF check: a bare-metal EL2 program (rig/probe/ecv-probe.S).
 probe=$QDIR/ecv-probe.elf

@@ -32,10 +32,24 @@
  * and its handler notes how late it runs: counter - CVAL, in ticks.  One
  * line per VM gives the median and 99th percentile per timer:
  *   rig-bench: irq offset=0|1 vtimer_p50=T vtimer_p99=T ptimer_p50=T ptimer_p99=T
+ *
+ * "rig-bench count" instead counts, with the QEMU plugin rig-count.c, what
+ * one operation executes on the emulated host: the guest puts marker HINTs
+ * (NOPs) around COUNT_OPS of each of
+ *   hvc     an SMCCC_VERSION hypercall (no userspace)
+ *   exit    an exit to userspace and back: a write to an unbacked page,
+ *           which KVM_RUN returns as KVM_EXIT_MMIO, and the next KVM_RUN
+ *           (one vcpu_put and one vcpu_load; a ucall would take three)
+ *   cntpct  an ISB + CNTPCT_EL0 read
+ * in the same three VMs (vGICv3 offset 0, vGICv3 offset, no vGIC offset 0),
+ * one label each, and the plugin prints the mode per label:
+ *   rig-count: label=3*VM+OP samples=N mode=M insn=I msr=W isb=S eret=E
+ * with VM 0, 1, 2 and OP 0 (hvc), 1 (exit), 2 (cntpct) in that order.
  */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "arch_timer.h"
 #include "gic.h"
@@ -56,6 +70,14 @@
 #define GICR_BASE_GPA	0x80A0000ULL
 
 enum { OP_HVC, OP_CNTVCT, OP_CNTPCT, NR_BENCH_OPS };
+
+#define COUNT_OPS	200
+enum { COUNT_HVC, COUNT_EXIT, COUNT_CNTPCT, NR_COUNT_OPS };
+
+/* rig-count's markers: HINT #0x60 + label starts a sample, #0x7e ends it */
+#define COUNT_MARK(imm)	asm volatile("hint #" #imm ::: "memory")
+static uint64_t count_vm;	/* the VM's number, set by the host */
+static uint64_t count_mmio;	/* an unbacked page, identity mapped */
 
 /* Timer accuracy: shared with the guest */
 static uint32_t vtimer_irq, ptimer_irq;
@@ -115,6 +137,47 @@ static void guest_code(void)
 	GUEST_SYNC_ARGS(OP_CNTVCT, least_of(time_cntvct_reads), 0, 0, 0);
 	GUEST_SYNC_ARGS(OP_CNTPCT, least_of(time_cntpct_reads), 0, 0, 0);
 
+	GUEST_DONE();
+}
+
+static void count_start(uint64_t label)
+{
+	switch (label) {
+	case 0: COUNT_MARK(0x60); break;
+	case 1: COUNT_MARK(0x61); break;
+	case 2: COUNT_MARK(0x62); break;
+	case 3: COUNT_MARK(0x63); break;
+	case 4: COUNT_MARK(0x64); break;
+	case 5: COUNT_MARK(0x65); break;
+	case 6: COUNT_MARK(0x66); break;
+	case 7: COUNT_MARK(0x67); break;
+	case 8: COUNT_MARK(0x68); break;
+	default: GUEST_ASSERT(0);
+	}
+}
+
+static void guest_count_code(void)
+{
+	uint64_t label = count_vm * NR_COUNT_OPS, v;
+	struct arm_smccc_res res;
+	int i;
+
+	for (i = 0; i < COUNT_OPS; i++) {
+		count_start(label + COUNT_HVC);
+		smccc_hvc(SMCCC_VERSION, 0, 0, 0, 0, 0, 0, 0, &res);
+		COUNT_MARK(0x7e);
+	}
+	for (i = 0; i < COUNT_OPS; i++) {
+		count_start(label + COUNT_EXIT);
+		WRITE_ONCE(*(volatile uint64_t *)count_mmio, 0);
+		COUNT_MARK(0x7e);
+	}
+	for (i = 0; i < COUNT_OPS; i++) {
+		count_start(label + COUNT_CNTPCT);
+		asm volatile("isb; mrs %0, cntpct_el0" : "=r"(v) :: "memory");
+		COUNT_MARK(0x7e);
+	}
+	COUNT_MARK(0x7f);	/* report */
 	GUEST_DONE();
 }
 
@@ -240,19 +303,62 @@ static void bench_timers(bool offset)
 	kvm_vm_free(vm);
 }
 
+static struct kvm_vm *bench_vm(void *guest, bool offset, bool vgic, struct kvm_vcpu **vcpu)
+{
+	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest);
+
+	ucall_init(vm, NULL);
+	if (offset)
+		set_offset(vm, *vcpu);
+	if (vgic)
+		TEST_ASSERT(vgic_v3_setup(vm, 1, 64, GICD_BASE_GPA, GICR_BASE_GPA) >= 0, "vGICv3");
+	return vm;
+}
+
+/* VM n (0-2) of rig-count's labels */
+static void count(int n, bool offset, bool vgic)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = bench_vm(guest_count_code, offset, vgic, &vcpu);
+	struct ucall uc;
+
+	unsigned int bits = vm->va_bits - 1 < vm->pa_bits ? vm->va_bits - 1 : vm->pa_bits;
+
+	/* 3/8 into the address space: ucall_init() looks from 5/8 on */
+	count_mmio = (1ULL << bits) / 8 * 3;
+	TEST_ASSERT(!kvm_userspace_memory_region_find(vm, count_mmio, count_mmio + 1),
+		    "page %#lx is backed", count_mmio);
+	virt_pg_map(vm, count_mmio, count_mmio);
+	count_vm = n;
+	sync_global_to_guest(vm, count_vm);
+	sync_global_to_guest(vm, count_mmio);
+	for (;;) {
+		TEST_ASSERT(!__vcpu_run(vcpu), "KVM_RUN: %s", strerror(errno));
+		if (vcpu->run->exit_reason == KVM_EXIT_MMIO &&
+		    vcpu->run->mmio.phys_addr == count_mmio)
+			continue;
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_DONE:
+			break;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		default:
+			TEST_FAIL("unexpected exit %d", vcpu->run->exit_reason);
+		}
+		break;
+	}
+	printf("rig-bench: count vm=%d %soffset=%d done\n", n, vgic ? "" : "noirqchip ", offset);
+	fflush(stdout);
+	kvm_vm_free(vm);
+}
+
 static void bench(bool offset, bool vgic)
 {
 	double per_op[NR_BENCH_OPS] = {};
 	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
+	struct kvm_vm *vm = bench_vm(guest_code, offset, vgic, &vcpu);
 	struct ucall uc;
-
-	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	ucall_init(vm, NULL);
-	if (offset)
-		set_offset(vm, vcpu);
-	if (vgic)
-		TEST_ASSERT(vgic_v3_setup(vm, 1, 64, GICD_BASE_GPA, GICR_BASE_GPA) >= 0, "vGICv3");
 
 	while (run_to_ucall(vcpu, &uc) == UCALL_SYNC) {
 		TEST_ASSERT(uc.args[1] < NR_BENCH_OPS, "op %lu", uc.args[1]);
@@ -267,7 +373,7 @@ static void bench(bool offset, bool vgic)
 	kvm_vm_free(vm);
 }
 
-int main(void)
+int main(int argc, char *argv[])
 {
 	cpu_set_t cpus;
 
@@ -275,6 +381,12 @@ int main(void)
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	TEST_ASSERT(!sched_setaffinity(0, sizeof(cpus), &cpus), "pin to CPU 0");
+	if (argc > 1 && !strcmp(argv[1], "count")) {
+		count(0, false, true);
+		count(1, true, true);
+		count(2, false, false);
+		return 0;
+	}
 	printf("rig-bench: counter frequency %lu Hz, %d operations each\n",
 	       read_sysreg(cntfrq_el0), NR_OPS);
 	bench(false, true);
