@@ -18,16 +18,16 @@ error of stolen time against the vCPU thread's run delay.
 
 DIR/logs/count-LEG-KERNEL.log holds figure 7, the counts per operation of
 "rig-bench count" under the rig-count plugin (tests/bench/rig-count.c):
-    rig-count: label=L samples=N mode=M insn=I msr=W isb=S eret=E
+    rig-count: label=L samples=N mode=M insn=I msr=W isb=S dsb=D eret=E
 with L = 3 * VM + OP (VM 0: vGICv3 offset 0, 1: vGICv3 offset, 2: no
 vGIC offset 0; OP 0: HVC round trip, 1: exit to userspace and back, 2:
 CNTPCT read).  Judged at offset 0: with a vGICv3 the patched kernel
-executes no system register write, ISB or ERET more than the base on any
-operation; without a vGIC no ERET more (its system register writes and
-ISBs are reported: patch 37 sets up the GICv3 traps that make ICC_*
-UNDEF, as mainline does for a VM without a vGIC, at every nVHE entry and
-exit and every VHE vcpu_load and vcpu_put).  With an offset the counts
-are reported.
+executes no system register write, ISB, DSB or ERET more than the base on
+any operation; without a vGIC no ERET more, and more writes, ISBs or DSBs
+make the row reported rather than passed (patch 37 sets up the GICv3
+traps that make ICC_* UNDEF, as mainline does for a VM without a vGIC,
+at every nVHE entry and exit and every VHE vcpu_load and vcpu_put).  With
+an offset the counts are reported.
 
 Every ratio figure is a ratio of two measurements from the same boot (counter
 reads) or from the same round (patched / base), and is reported as the
@@ -88,8 +88,9 @@ EXTRA = (
 )
 # Figure 7
 COUNT_LINE = re.compile(r'rig-count: label=(\d+) samples=(\d+) mode=(\d+) insn=(\d+) '
-                        r'msr=(\d+) isb=(\d+) eret=(\d+)')
-COUNT_KEYS = ('insn', 'msr', 'isb', 'eret')
+                        r'msr=(\d+) isb=(\d+) dsb=(\d+) eret=(\d+)')
+COUNT_KEYS = ('insn', 'msr', 'isb', 'dsb', 'eret')
+BARRIERS = ('msr', 'isb', 'dsb')
 COUNT_VMS = ('offset 0', 'offset', 'no vGIC, offset 0')
 COUNT_OPS = ('HVC round trip', 'exit to userspace (vcpu_put+load)', 'CNTPCT read')
 UIRQ_INTR = re.compile(r'# irq: per interrupt: [\d.]+ KVM_EXIT_INTR \(worst case ([\d.]+)\)')
@@ -143,7 +144,7 @@ def parse(path):
 
 
 def parse_counts(lines):
-    """{label: {'samples', 'mode', 'insn', 'msr', 'isb', 'eret'}} from a
+    """{label: {'samples', 'mode', 'insn', 'msr', 'isb', 'dsb', 'eret'}} from a
     count boot's log lines (the last report of a label wins)"""
     out = {}
     for line in lines:
@@ -156,10 +157,11 @@ def parse_counts(lines):
 
 def count_rows(base, patched):
     """Figure 7 rows: (what, base counts, patched counts, verdict).  At
-    offset 0 a system register write, ISB or ERET more than the base fails
-    with a vGICv3 (VM 0), an ERET more without a vGIC (VM 2); a mode held
-    by half the samples or fewer is inconclusive (interrupts landed in
-    most of them); the rest is reported."""
+    offset 0 a system register write, ISB, DSB or ERET more than the base
+    fails with a vGICv3 (VM 0); without a vGIC (VM 2) an ERET more fails
+    and a write, ISB or DSB more is reported; a mode held by half the
+    samples or fewer is inconclusive (interrupts landed in most of them);
+    with an offset (VM 1) every row is reported."""
     rows = []
     for vm, vm_name in enumerate(COUNT_VMS):
         for op, op_name in enumerate(COUNT_OPS):
@@ -171,9 +173,10 @@ def count_rows(base, patched):
                 v = 'inconclusive'
             elif vm == 1:
                 v = 'report'
+            elif p['eret'] > b['eret'] or (vm == 0 and any(p[k] > b[k] for k in BARRIERS)):
+                v = 'fail'
             else:
-                keys = ('msr', 'isb', 'eret') if vm == 0 else ('eret',)
-                v = 'pass' if all(p[k] <= b[k] for k in keys) else 'fail'
+                v = 'pass' if all(p[k] <= b[k] for k in BARRIERS) else 'report'
             rows.append(('%s, %s' % (op_name, vm_name), b, p, v))
     return rows
 
@@ -186,18 +189,22 @@ def fmt_count(b, p, key):
 
 def self_test():
     """The parsers and verdicts of figure 7 on fixed lines"""
-    log = ['[    3.584] rig-count: label=0 samples=200 mode=195 insn=764 msr=15 isb=3 eret=1',
+    log = ['[    3.584] rig-count: label=0 samples=200 mode=195 insn=764 msr=15 isb=3 dsb=2 eret=1',
            'noise rig-count: label=0 samples=200',
-           'rig-count: label=3 samples=200 mode=90 insn=776 msr=17 isb=4 eret=1']
+           'rig-count: label=3 samples=200 mode=90 insn=776 msr=17 isb=4 dsb=0 eret=1']
     c = parse_counts(log)
-    assert c == {0: {'samples': 200, 'mode': 195, 'insn': 764, 'msr': 15, 'isb': 3, 'eret': 1},
-                 3: {'samples': 200, 'mode': 90, 'insn': 776, 'msr': 17, 'isb': 4, 'eret': 1}}, c
-    one = {'samples': 200, 'mode': 190, 'insn': 700, 'msr': 10, 'isb': 2, 'eret': 1}
+    assert c == {0: {'samples': 200, 'mode': 195, 'insn': 764, 'msr': 15, 'isb': 3, 'dsb': 2,
+                     'eret': 1},
+                 3: {'samples': 200, 'mode': 90, 'insn': 776, 'msr': 17, 'isb': 4, 'dsb': 0,
+                     'eret': 1}}, c
+    one = {'samples': 200, 'mode': 190, 'insn': 700, 'msr': 10, 'isb': 2, 'dsb': 1, 'eret': 1}
     base = {label: dict(one) for label in range(9)}
     same = {label: dict(one) for label in range(9)}
     assert [r[3] for r in count_rows(base, same)] == ['pass'] * 3 + ['report'] * 3 + ['pass'] * 3
     more = {label: dict(one, isb=3) for label in range(9)}
-    assert [r[3] for r in count_rows(base, more)] == ['fail'] * 3 + ['report'] * 3 + ['pass'] * 3
+    assert [r[3] for r in count_rows(base, more)] == ['fail'] * 3 + ['report'] * 6
+    dsb = {label: dict(one, dsb=2) for label in range(9)}
+    assert [r[3] for r in count_rows(base, dsb)] == ['fail'] * 3 + ['report'] * 6
     trap = {label: dict(one, eret=2) for label in range(9)}
     assert [r[3] for r in count_rows(base, trap)][6:] == ['fail'] * 3
     fewer_insn = {label: dict(one, insn=600, msr=9) for label in range(9)}
@@ -367,17 +374,17 @@ def main():
     counts = []
     lines += ['', '7 counts per operation, base -> patched (patched - base): the mode '
               'of its samples, in %s without -icount' % (args.count_qemu or 'QEMU'), '',
-              '| leg | operation, VM | system register writes | ISBs | ERETs '
-              '(exceptions taken) | instructions | verdict |',
-              '|---|---|---|---|---|---|---|']
+              '| leg | operation, VM | system register writes | ISBs | DSBs | ERETs '
+              '(exception returns = exceptions taken) | instructions | verdict |',
+              '|---|---|---|---|---|---|---|---|']
     for leg in args.legs:
         rows = count_rows(*(parse_counts(log_lines(os.path.join(
             args.dir, 'logs', 'count-%s-%s.log' % (leg, k)))) for k in ('base', 'patched')))
         result['legs'][leg]['counts'] = []
         for what, b, p, v in rows:
-            lines.append('| %s | %s | %s | %s | %s | %s | %s |' % (
+            lines.append('| %s | %s | %s | %s | %s | %s | %s | %s |' % (
                 leg, what, fmt_count(b, p, 'msr'), fmt_count(b, p, 'isb'),
-                fmt_count(b, p, 'eret'), fmt_count(b, p, 'insn'), v))
+                fmt_count(b, p, 'dsb'), fmt_count(b, p, 'eret'), fmt_count(b, p, 'insn'), v))
             result['legs'][leg]['counts'].append(
                 {'operation': what, 'base': b, 'patched': p, 'verdict': v})
             counts.append(v)

@@ -21,6 +21,7 @@ base_src=$BUILD/bench-base-src
 "$TOP/rig/deps.sh" gnuplot-nox gcc pkg-config libglib2.0-dev
 "$TOP/rig/base.sh"
 "$TOP/rig/qemu.sh"
+"$TOP/rig/qemu.sh" count
 "$TOP/rig/series.sh" apply
 
 step "kernel build (patched)"
@@ -90,7 +91,6 @@ done_step
 # rig/qemu.sh), one boot of each kernel per leg.  Counts do not depend on
 # time, so these boots run without -icount (10.0's inline plugin counters
 # crash under it).
-"$TOP/rig/qemu.sh" count
 legs_qemu=$QEMU_VERSION
 # QEMU_ROOT, QEMU_VERSION and PLUGIN of the counting QEMU from here on
 # shellcheck source=/dev/null
@@ -102,11 +102,12 @@ for leg in $legs; do
 		base) image=$OUT/bench-base/arch/arm64/boot/Image ;;
 		*) image=$OUT/rig/arch/arm64/boot/Image ;;
 		esac
+		log=$bench/logs/count-$leg-$k.log
 		python3 "$TOP/rig/leg.py" --leg "$leg" --kernel "$image" \
 			--initrd "$BUILD/initramfs.cpio.gz" --qemu-root "$QEMU_ROOT" \
 			--plugin "$PLUGIN" --icount off \
 			--append rig.only=rig.bench-count --wall 900 \
-			--log "$bench/logs/count-$leg-$k.log" >/dev/null &
+			--log "$log" >/dev/null || say "bench: count boot $leg $k failed (see $log)" &
 	done
 	wait
 done

@@ -105,6 +105,8 @@ if [ "$mode" = count ]; then
 		done_step
 	fi
 	need pkg-config
+	pkg-config --exists glib-2.0 ||
+		die "building the rig-count plugin needs glib's headers (apt-get install libglib2.0-dev)"
 	# shellcheck disable=SC2046 # pkg-config's flags are words
 	cc -O2 -Wall -Werror -Wno-unused-parameter -shared -fPIC \
 		$(pkg-config --cflags glib-2.0) -I"$QDIR/plugin/$ver" \

@@ -39,11 +39,12 @@
  *   hvc     an SMCCC_VERSION hypercall (no userspace)
  *   exit    an exit to userspace and back: a write to an unbacked page,
  *           which KVM_RUN returns as KVM_EXIT_MMIO, and the next KVM_RUN
- *           (one vcpu_put and one vcpu_load; a ucall would take three)
+ *           (one vcpu_put and one vcpu_load; a ucall's completion is an
+ *           immediate-exit KVM_RUN of its own, with its own pair)
  *   cntpct  an ISB + CNTPCT_EL0 read
  * in the same three VMs (vGICv3 offset 0, vGICv3 offset, no vGIC offset 0),
  * one label each, and the plugin prints the mode per label:
- *   rig-count: label=3*VM+OP samples=N mode=M insn=I msr=W isb=S eret=E
+ *   rig-count: label=3*VM+OP samples=N mode=M insn=I msr=W isb=S dsb=D eret=E
  * with VM 0, 1, 2 and OP 0 (hvc), 1 (exit), 2 (cntpct) in that order.
  */
 #define _GNU_SOURCE
@@ -333,7 +334,12 @@ static void count(int n, bool offset, bool vgic)
 	sync_global_to_guest(vm, count_vm);
 	sync_global_to_guest(vm, count_mmio);
 	for (;;) {
-		TEST_ASSERT(!__vcpu_run(vcpu), "KVM_RUN: %s", strerror(errno));
+		int r;
+
+		do
+			r = __vcpu_run(vcpu);
+		while (r && errno == EINTR);
+		TEST_ASSERT(!r, "KVM_RUN: %s", strerror(errno));
 		if (vcpu->run->exit_reason == KVM_EXIT_MMIO &&
 		    vcpu->run->mmio.phys_addr == count_mmio)
 			continue;

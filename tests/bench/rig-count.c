@@ -2,13 +2,14 @@
 /*
  * rig-count: a QEMU TCG plugin that counts, between two marker
  * instructions executed by the same emulated CPU, what the code in between
- * costs on hardware and not under TCG: system-register writes, ISBs and
- * exception returns, besides instructions.
+ * costs on hardware and not under TCG: system-register writes, ISBs, DSBs
+ * and exception returns, besides instructions.  Not counted: MSR
+ * (immediate) PSTATE writes and SYS instructions (TLBI, DC, IC, AT).
  *
- * Markers are HINT instructions no architecture version allocates (they
- * execute as NOPs, on hardware and under QEMU alike), put around one
- * operation by tests/bench/rig-bench.c running in a KVM guest of the
- * emulated host:
+ * Markers are HINT encodings unallocated today (NOPs on hardware and in
+ * QEMU, but reserved by Arm for future hints: fit for an emulated test
+ * only), put around one operation by tests/bench/rig-bench.c running in a
+ * KVM guest of the emulated host:
  *   HINT #(0x60 + L)  start a sample with label L (0-15)
  *   HINT #0x7e        end the sample this CPU started
  *   HINT #0x7f        report: for each label with samples, print the mode
@@ -16,20 +17,24 @@
  *                     with no interrupt or tick landing in it) and forget
  *                     the samples
  * Everything the host executes between the markers on that CPU counts:
- * the exit, the host's handling at EL2 and EL1, the entry.  A sample that
- * ends on another CPU than it started (the vCPU thread moved) is dropped.
+ * the exit, the host's handling at EL2 and EL1, the entry.  Work done in
+ * fewer than half of the samples does not show in the mode.  A sample
+ * whose vCPU thread moves to another CPU is lost, or, if it moves back
+ * before a later end marker, counted wrong; rig-bench pins itself to one
+ * CPU, and the mode would not pick such a sample anyway.
  *
  * Output, through QEMU's log (-d plugin), one line per label:
- *   rig-count: label=L samples=N mode=M insn=I msr=W isb=S eret=E
+ *   rig-count: label=L samples=N mode=M insn=I msr=W isb=S dsb=D eret=E
  * M: how many samples had the mode's counts; W: MSR (register) writes to
- * system registers; E: ERETs.  Every exception or interrupt taken after
- * the start marker has returned by the end marker, so E counts them all:
- * the guest's own HVC or trapped access, and in nVHE the host's HVCs.
+ * system registers; E: ERETs, exception returns.  A window starts and ends
+ * in the same guest context of a loop, so its exception returns equal the
+ * exceptions taken in it: the guest's HVC, data abort or trapped access,
+ * the host's SVC, and in nVHE the host's HVCs.
  *
  * With the argument trace=L, it also prints the address and encoding of
- * every system-register write, ISB and ERET of the 100th sample of label
- * L, one "rig-count: trace ..." line each, to find their code with the
- * kernel's System.map.
+ * every system-register write, ISB, DSB and ERET of label L's sample that
+ * follows the first TRACE_SAMPLE ones, one "rig-count: trace ..." line
+ * each, to find their code with the kernel's System.map.
  *
  * Built against qemu-plugin.h (API version 4) of the Debian QEMU source
  * package that matches the QEMU it runs in; QEMU checks the version when
@@ -59,9 +64,12 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 #define IS_ERET(i)	((i) == 0xd69f03e0u || (i) == 0xd69f0bffu || (i) == 0xd69f0fffu)
 /* ISB, any option */
 #define IS_ISB(i)	(((i) & 0xfffff0ffu) == 0xd50330dfu)
+/* DSB, any option but CRm 0 and 4 (SSBB, PSSBB); DSB nXS */
+#define IS_DSB(i)	((((i) & 0xfffff0ffu) == 0xd503309fu && ((i) & 0xb00u)) || \
+			 ((i) & 0xfffff3ffu) == 0xd503323fu)
 
 struct counts {
-	uint64_t insn, msr, isb, eret;
+	uint64_t insn, msr, isb, dsb, eret;
 };
 
 struct cpu_state {
@@ -70,7 +78,7 @@ struct cpu_state {
 };
 
 static struct qemu_plugin_scoreboard *counts_sb, *state_sb;
-static qemu_plugin_u64 insn_u64, msr_u64, isb_u64, eret_u64;
+static qemu_plugin_u64 insn_u64, msr_u64, isb_u64, dsb_u64, eret_u64;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct counts samples[NR_LABELS][MAX_SAMPLES];
 static unsigned int nr_samples[NR_LABELS];
@@ -112,6 +120,7 @@ static void mark_stop(unsigned int cpu, void *udata)
 	d.insn = c->insn - s->start.insn;
 	d.msr = c->msr - s->start.msr;
 	d.isb = c->isb - s->start.isb;
+	d.dsb = c->dsb - s->start.dsb;
 	d.eret = c->eret - s->start.eret;
 	pthread_mutex_lock(&lock);
 	if (nr_samples[l] < MAX_SAMPLES)
@@ -119,7 +128,10 @@ static void mark_stop(unsigned int cpu, void *udata)
 	pthread_mutex_unlock(&lock);
 }
 
-/* trace=L: the instructions counted, in the TRACE_SAMPLE'th sample of L */
+/*
+ * trace=L: the instructions counted in the sample of L after the first
+ * TRACE_SAMPLE (nr_samples is read unlocked: only L's CPU changes it)
+ */
 struct traced {
 	uint64_t pc;
 	uint32_t op;
@@ -140,8 +152,8 @@ static void trace_insn(unsigned int cpu, void *udata)
 static int cmp_counts(const void *a, const void *b)
 {
 	const struct counts *x = a, *y = b;
-	const uint64_t kx[] = { x->insn, x->msr, x->isb, x->eret };
-	const uint64_t ky[] = { y->insn, y->msr, y->isb, y->eret };
+	const uint64_t kx[] = { x->insn, x->msr, x->isb, x->dsb, x->eret };
+	const uint64_t ky[] = { y->insn, y->msr, y->isb, y->dsb, y->eret };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(kx) / sizeof(kx[0]); i++)
@@ -169,10 +181,10 @@ static void report_label(unsigned int l)
 		run = 1;
 	}
 	snprintf(line, sizeof(line),
-		 "rig-count: label=%u samples=%u mode=%u insn=%llu msr=%llu isb=%llu eret=%llu\n",
+		 "rig-count: label=%u samples=%u mode=%u insn=%llu msr=%llu isb=%llu dsb=%llu eret=%llu\n",
 		 l, n, best_run, (unsigned long long)v[best].insn,
 		 (unsigned long long)v[best].msr, (unsigned long long)v[best].isb,
-		 (unsigned long long)v[best].eret);
+		 (unsigned long long)v[best].dsb, (unsigned long long)v[best].eret);
 	qemu_plugin_outs(line);
 	nr_samples[l] = 0;
 }
@@ -201,7 +213,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		if (qemu_plugin_insn_size(insn) != sizeof(op) ||
 		    qemu_plugin_insn_data(insn, &op, sizeof(op)) != sizeof(op))
 			continue;
-		if (trace_label >= 0 && (IS_MSR_REG(op) || IS_ISB(op) || IS_ERET(op))) {
+		if (trace_label >= 0 && (IS_MSR_REG(op) || IS_ISB(op) || IS_DSB(op) || IS_ERET(op))) {
 			/* per translation, freed never: a diagnostic mode */
 			struct traced *t = malloc(sizeof(*t));
 
@@ -218,6 +230,9 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		} else if (IS_ISB(op)) {
 			qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(
 				insn, QEMU_PLUGIN_INLINE_ADD_U64, isb_u64, 1);
+		} else if (IS_DSB(op)) {
+			qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(
+				insn, QEMU_PLUGIN_INLINE_ADD_U64, dsb_u64, 1);
 		} else if (IS_ERET(op)) {
 			qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(
 				insn, QEMU_PLUGIN_INLINE_ADD_U64, eret_u64, 1);
@@ -251,6 +266,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	insn_u64 = qemu_plugin_scoreboard_u64_in_struct(counts_sb, struct counts, insn);
 	msr_u64 = qemu_plugin_scoreboard_u64_in_struct(counts_sb, struct counts, msr);
 	isb_u64 = qemu_plugin_scoreboard_u64_in_struct(counts_sb, struct counts, isb);
+	dsb_u64 = qemu_plugin_scoreboard_u64_in_struct(counts_sb, struct counts, dsb);
 	eret_u64 = qemu_plugin_scoreboard_u64_in_struct(counts_sb, struct counts, eret);
 	qemu_plugin_register_vcpu_init_cb(id, vcpu_init);
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
