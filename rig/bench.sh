@@ -49,15 +49,20 @@ done_step
 . "$BUILD/qemu/env"
 rm -rf "$bench"
 mkdir -p "$bench/logs"
-boot() {	# $1: round, $2: leg, $3: kernel (base or patched), $4: tests
+# boot ROUND LEG KERNEL [TESTS [LEG.PY ARGUMENTS...]]: KERNEL is base or
+# patched, TESTS rig.bench by default; QEMU is the one $QEMU_ROOT names.
+boot() {
 	case $3 in
-	base) image=$OUT/bench-base/arch/arm64/boot/Image ;;
-	*) image=$OUT/rig/arch/arm64/boot/Image ;;
+	base) _image=$OUT/bench-base/arch/arm64/boot/Image ;;
+	*) _image=$OUT/rig/arch/arm64/boot/Image ;;
 	esac
-	python3 "$TOP/rig/leg.py" --leg "$2" --kernel "$image" \
+	_leg=$2 _log=$bench/logs/$1-$2-$3.log _tests=${4:-rig.bench}
+	shift 3
+	[ $# -eq 0 ] || shift
+	python3 "$TOP/rig/leg.py" --leg "$_leg" --kernel "$_image" \
 		--initrd "$BUILD/initramfs.cpio.gz" --qemu-root "$QEMU_ROOT" \
-		--append "rig.only=${4:-rig.bench}" --wall 900 \
-		--log "$bench/logs/$1-$2-$3.log" >/dev/null || true
+		--append "rig.only=$_tests" --wall 900 --log "$_log" "$@" >/dev/null ||
+		say "bench: a boot failed (see $_log)"
 }
 step "bench: $rounds rounds x ($legs) x (base, patched)"
 r=1
@@ -98,16 +103,7 @@ legs_qemu=$QEMU_VERSION
 step "bench: counts per operation ($legs)"
 for leg in $legs; do
 	for k in base patched; do
-		case $k in
-		base) image=$OUT/bench-base/arch/arm64/boot/Image ;;
-		*) image=$OUT/rig/arch/arm64/boot/Image ;;
-		esac
-		log=$bench/logs/count-$leg-$k.log
-		python3 "$TOP/rig/leg.py" --leg "$leg" --kernel "$image" \
-			--initrd "$BUILD/initramfs.cpio.gz" --qemu-root "$QEMU_ROOT" \
-			--plugin "$PLUGIN" --icount off \
-			--append rig.only=rig.bench-count --wall 900 \
-			--log "$log" >/dev/null || say "bench: count boot $leg $k failed (see $log)" &
+		boot count "$leg" "$k" rig.bench-count --plugin "$PLUGIN" --icount off &
 	done
 	wait
 done

@@ -232,10 +232,9 @@ static void guest_timer_code(void)
 	GUEST_DONE();
 }
 
-/* Run to the guest's next GUEST_SYNC or GUEST_DONE */
-static uint64_t run_to_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
+/* The ucall the guest exited with: GUEST_SYNC or GUEST_DONE */
+static uint64_t check_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 {
-	vcpu_run(vcpu);
 	switch (get_ucall(vcpu, uc)) {
 	case UCALL_SYNC:
 	case UCALL_DONE:
@@ -247,6 +246,13 @@ static uint64_t run_to_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 		TEST_FAIL("unexpected exit %d", vcpu->run->exit_reason);
 	}
 	return uc->cmd;
+}
+
+/* Run to the guest's next GUEST_SYNC or GUEST_DONE */
+static uint64_t run_to_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
+{
+	vcpu_run(vcpu);
+	return check_ucall(vcpu, uc);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -321,9 +327,8 @@ static void count(int n, bool offset, bool vgic)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = bench_vm(guest_count_code, offset, vgic, &vcpu);
-	struct ucall uc;
-
 	unsigned int bits = vm->va_bits - 1 < vm->pa_bits ? vm->va_bits - 1 : vm->pa_bits;
+	struct ucall uc;
 
 	/* 3/8 into the address space: ucall_init() looks from 5/8 on */
 	count_mmio = (1ULL << bits) / 8 * 3;
@@ -343,15 +348,7 @@ static void count(int n, bool offset, bool vgic)
 		if (vcpu->run->exit_reason == KVM_EXIT_MMIO &&
 		    vcpu->run->mmio.phys_addr == count_mmio)
 			continue;
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_DONE:
-			break;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		default:
-			TEST_FAIL("unexpected exit %d", vcpu->run->exit_reason);
-		}
+		TEST_ASSERT(check_ucall(vcpu, &uc) == UCALL_DONE, "ucall %lu", uc.cmd);
 		break;
 	}
 	printf("rig-bench: count vm=%d %soffset=%d done\n", n, vgic ? "" : "noirqchip ", offset);
