@@ -18,6 +18,7 @@ help:
 	@echo "make deb            .deb packages of the patched kernel, Debian's config (hours; DEB_CONFIG=rig: minutes)"
 	@echo "make distro-image   the whole Debian-config kernel, Image + modules (hours; not part of check)"
 	@echo "make distro-legs    the packaged Debian-config kernel (make deb) on the CPU legs with the test plan"
+	@echo "make vmm-table      README's 'Tested with real VMMs' table from the last make check"
 	@echo "make clean          remove build/ (keeps linux/)"
 
 deps:
@@ -48,9 +49,13 @@ portability:
 	@rig/portability.sh
 
 lint:
-	shellcheck -x -P rig rig/*.sh tests/init .ci/run
+	shellcheck -x -P rig rig/*.sh tests/init tests/vmm/run tests/vmm/guest-init .ci/run
 	python3 -m py_compile rig/*.py
 	python3 rig/bench.py --self-test
+	python3 rig/vmm_table.py --self-test
+
+vmm-table:
+	python3 rig/vmm_table.py --readme README.md
 
 clean:
 	rm -rf build
@@ -71,5 +76,5 @@ distro-legs: base
 	@rig/series.sh apply
 	@rig/distro.sh legs
 
-.PHONY: help deps base tree export series-status check run bench portability lint clean
+.PHONY: help deps base tree export series-status check run bench portability lint clean vmm-table
 .PHONY: distro-check deb distro-image distro-legs

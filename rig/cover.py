@@ -55,8 +55,11 @@ def tested_on(report_path, legs_path):
             continue
         extra = leg['extra']
         mode = MODES.get(extra, extra)
-        lines.append(' - %s: -cpu %s, %s, %s config: %s' % (
-            name, leg['cpu'].split(',')[0], mode, leg['config'],
+        vmm = (', Debian\'s QEMU 7.2 and 10.0 running Linux guests (start, '
+               'stop/cont, migration, savevm/loadvm)'
+               if name.startswith('vmm-') else '')
+        lines.append(' - %s: -cpu %s, %s, %s config%s: %s' % (
+            name, leg['cpu'].split(',')[0], mode, leg['config'], vmm,
             counts(sec['results'])))
     return '\n'.join(lines)
 

@@ -5,7 +5,8 @@
 # KERNEL=FILE boots that kernel on every leg instead, INITRD=FILE that
 # initramfs, LEG_LOGS=DIR puts the logs in DIR/legs/ (rig/distro.sh legs:
 # Debian's packaged kernel; rig/portability.sh), LEG_ARGS adds leg.py
-# options.
+# options.  The real-VMM legs (vmm-*) boot build/vmm/initramfs.cpio
+# (rig/vmm.sh prepare).
 set -eu
 # shellcheck source=rig/common.sh
 . "$(dirname -- "$0")/common.sh"
@@ -19,10 +20,18 @@ for leg in "$@"; do
 	[ -n "$config" ] || die "unknown leg $leg (see tests/legs)"
 	kernel=${KERNEL:-$OUT/$config/arch/arm64/boot/Image}
 	[ -e "$kernel" ] || die "no kernel for leg $leg ($kernel)"
+	case $leg in
+	vmm-*) initrd=$BUILD/vmm/initramfs.cpio ;;
+	*) initrd=${INITRD:-$BUILD/initramfs.cpio.gz} ;;
+	esac
+	if [ ! -e "$initrd" ]; then
+		say "leg $leg: no initramfs ($initrd): not booted"
+		continue
+	fi
 	say "leg $leg: booting ${KERNEL:-$config kernel}"
 	# shellcheck disable=SC2086 # LEG_ARGS: extra leg.py options, split on purpose
 	python3 "$TOP/rig/leg.py" --leg "$leg" --kernel "$kernel" \
-		--initrd "${INITRD:-$BUILD/initramfs.cpio.gz}" --qemu-root "$QEMU_ROOT" \
+		--initrd "$initrd" --qemu-root "$QEMU_ROOT" \
 		--log "${LEG_LOGS:-$LOGS}/legs/$leg.log" ${LEG_ARGS:-} || true &
 	running=$((running + 1))
 	if [ "$running" -ge "$par" ]; then

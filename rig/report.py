@@ -167,6 +167,9 @@ def main():
     p.add_argument('--legs', nargs='*', default=None)
     p.add_argument('--kunit-py', required=True)
     p.add_argument('--plan', default=os.path.join(TOP, 'tests', 'plan'))
+    p.add_argument('--vmm-plan',
+                   default=os.path.join(TOP, 'tests', 'vmm', 'plan'),
+                   help='the plan of the real-VMM legs (vmm-*)')
     p.add_argument('--legs-file', default=os.path.join(TOP, 'tests', 'legs'))
     args = p.parse_args()
 
@@ -178,7 +181,8 @@ def main():
         sections.append(('series', hygiene))
     for leg in legs:
         log = os.path.join(args.logs, 'legs', leg + '.log')
-        sections.append((leg, parse_leg(leg, log, read_plan(args.plan, leg),
+        plan = args.vmm_plan if leg.startswith('vmm-') else args.plan
+        sections.append((leg, parse_leg(leg, log, read_plan(plan, leg),
                                         args.kunit_py, args.logs)))
 
     counts = {'pass': 0, 'fail': 0, 'skip': 0}
