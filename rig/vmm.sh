@@ -68,6 +68,7 @@ prepare() {
 	bb=$BUILD/busybox/bin/busybox
 	[ -x "$bb" ] || die "no $bb: rig/initramfs.sh fetches it"
 	tmp=$(mktemp -d "$VDIR/tmp.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
 	# The guest: busybox, the probe.
 	mkdir -p "$tmp/g/bin" "$tmp/g/proc" "$tmp/g/sys" "$tmp/g/dev"
 	cp "$bb" "$tmp/g/bin/busybox"
