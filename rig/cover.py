@@ -56,7 +56,7 @@ def tested_on(report_path, legs_path):
         extra = leg['extra']
         mode = MODES.get(extra, extra)
         vmm = (', Debian\'s QEMU 7.2 and 10.0 running Linux guests (start, '
-               'stop/cont, migration, savevm/loadvm)'
+               'stop/cont, migration, savevm/loadvm, stolen time)'
                if name.startswith('vmm-') else '')
         lines.append(' - %s: -cpu %s, %s, %s config%s: %s' % (
             name, leg['cpu'].split(',')[0], mode, leg['config'], vmm,
