@@ -43,6 +43,12 @@ need_space() {	# $1: GiB needed, $2: what for
 		die "only $((free_kb / 1024)) MiB free under $BUILD; $2 needs about $1 GiB: free some space (make clean removes build/)"
 }
 
+# pack_cpio DIR: DIR as a newc cpio archive on stdout, files in a fixed
+# order and owned by root, as the kernel unpacks an initramfs.
+pack_cpio() {
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0)
+}
+
 # apt-get download of arm64 packages (busybox, Debian's kernel config)
 # needs the architecture known to dpkg and apt: add it once, as root.
 need_arm64_packages() {

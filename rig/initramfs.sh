@@ -30,6 +30,5 @@ cp "$bb" "$root/bin/busybox"
 cp "$TOP/tests/init" "$root/init"
 cp "$TOP/tests/plan" "$root/etc/rig-plan"
 cp -r "$tests/." "$root/tests/"
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
-	gzip -1 >"$output.tmp"
+pack_cpio "$root" | gzip -1 >"$output.tmp"
 mv "$output.tmp" "$output"

@@ -76,8 +76,7 @@ prepare() {
 	"${CROSS_COMPILE}gcc" -O2 -Wall -Werror -static -pthread \
 		-o "$tmp/g/probe" "$TOP/tests/vmm/probe.c" ||
 		die "building tests/vmm/probe.c failed"
-	(cd "$tmp/g" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
-		gzip -1 >"$tmp/guest.cpio.gz"
+	pack_cpio "$tmp/g" | gzip -1 >"$tmp/guest.cpio.gz"
 	# The host: tests/init with the real-VMM plan, both QEMUs with the
 	# guest inside each (they run chrooted).
 	h=$tmp/h
@@ -96,10 +95,8 @@ prepare() {
 		ln -s busybox "$h/vmm/$v/bin/sh"
 		ln -s busybox "$h/vmm/$v/bin/cat"
 	done
-	(cd "$h" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) \
-		>"$VDIR/initramfs.cpio.tmp"
+	pack_cpio "$h" >"$VDIR/initramfs.cpio.tmp"
 	mv "$VDIR/initramfs.cpio.tmp" "$VDIR/initramfs.cpio"
-	rm -rf "$tmp"
 	say "vmm: $(du -m "$VDIR/initramfs.cpio" | cut -f1) MiB host initramfs"
 }
 
