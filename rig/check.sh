@@ -13,6 +13,13 @@ hygiene() {
 	[ "$2" = pass ] || say "FAIL $1: $4"
 }
 
+legs=${LEGS:-$(awk '!/^#/ && NF { print $1 }' "$TOP/tests/legs")}
+legs=$(printf '%s\n' "$legs" | tr -s ' \n' '  ')
+for leg in $legs; do
+	awk -v l="$leg" '$1 == l { found = 1 } END { exit !found }' "$TOP/tests/legs" ||
+		die "unknown leg $leg in LEGS (tests/legs has: $(awk '!/^#/ && NF { printf "%s ", $1 }' "$TOP/tests/legs"))"
+done
+
 rm -rf "$LOGS"
 mkdir -p "$LOGS/legs"
 : >"$HYG"
@@ -58,6 +65,28 @@ if [ "$n" -gt 0 ] && [ -n "$touched" ]; then
 	# shellcheck disable=SC2086
 	"$TOP/rig/kbuild.sh" sparse rig "$SRC" $touched_base | sed 's/:[0-9]*:[0-9]*:/:/' |
 		LC_ALL=C sort >"$LOGS/sparse-base.txt"
+	done_step
+fi
+# The upgrade legs also boot unpatched 6.1: the rig's config at the base,
+# built in the walk's own folder, which the walk then goes on from.
+rm -rf "$OUT/base"
+case " $legs " in
+*" vmm-upgrade-"*) upgrade=yes ;;
+*) upgrade=no ;;
+esac
+if [ "$n" -gt 0 ] && [ "$upgrade" = yes ]; then
+	step "kernel build (base: unpatched 6.1 for the upgrade legs)"
+	git -C "$SRC" checkout -q base
+	t=$(date +%s)
+	if "$TOP/rig/kbuild.sh" config rig "$SRC" && "$TOP/rig/kbuild.sh" image rig "$SRC"; then
+		mkdir -p "$OUT/base/arch/arm64/boot"
+		cp "$OUT/rig/arch/arm64/boot/Image" "$OUT/base/arch/arm64/boot/Image"
+		hygiene "base kernel build (upgrade legs)" pass $(($(date +%s) - t)) ""
+	else
+		cp "$LOGS/build-rig.log" "$LOGS/build-base.log"
+		hygiene "base kernel build (upgrade legs)" fail $(($(date +%s) - t)) \
+			"does not build (build/logs/build-base.log)"
+	fi
 	done_step
 fi
 i=0
@@ -139,8 +168,6 @@ else
 fi
 done_step
 
-legs=${LEGS:-$(awk '!/^#/ && NF { print $1 }' "$TOP/tests/legs")}
-legs=$(printf '%s\n' "$legs" | tr -s ' \n' '  ')
 # shellcheck disable=SC2086 # $legs is a list of words
 set -- $legs
 if printf '%s\n' "$@" | grep -qx debug; then

@@ -8,7 +8,9 @@ limit, and a kernel panic ends it at once.
 """
 import argparse
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -56,20 +58,40 @@ def stage(qemu_root, leg, files):
     return dest, paths
 
 
-def qemu_argv(args, leg, kernel, initrd, plugin=None):
+def share_path(qemu_root, share):
+    """The folder share as QEMU, chrooted into qemu_root, sees it."""
+    share = os.path.abspath(share)
+    if qemu_root == '/':
+        return share
+    inner = os.path.relpath(share, os.path.abspath(qemu_root))
+    if inner.startswith('..'):
+        sys.exit('rig: error: --share %s is not inside QEMU\'s root %s' %
+                 (share, qemu_root))
+    return '/' + inner
+
+
+def qemu_argv(args, leg, kernel, initrd, monitor, plugin=None):
     argv = [] if args.qemu_root == '/' else ['chroot', args.qemu_root]
     # A CPU stuck in the kernel (interrupts off or not) stalls RCU: the
     # other CPU reports it and the panic ends the leg at once, instead of
     # at its wall-clock limit.  (arm64 6.1 has no hard lockup detector.)
     cmdline = ('console=ttyAMA0 panic=-1 sysctl.kernel.panic_on_rcu_stall=1 '
                'rig.leg=%s %s %s') % (leg['name'], leg['extra'], args.append)
+    if args.share:
+        # The guest's hostfile (tests/vmm/hostfile.c) reads and writes
+        # the folder through semihosting, by its path as QEMU sees it.
+        cmdline += ' rig.share=' + share_path(args.qemu_root, args.share)
     argv += ['qemu-system-aarch64',
              '-M', 'virt,virtualization=on,gic-version=3',
              '-cpu', leg['cpu'], '-smp', str(args.smp), '-m', args.mem,
-             '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
+             '-display', 'none', '-serial', 'stdio',
+             # Only for a hung leg's CPU dump (dump_cpus).
+             '-monitor', 'unix:%s,server,nowait' % monitor,
              '-no-reboot', '-nic', 'none']
     if args.icount != 'off':
         argv += ['-icount', args.icount]
+    if args.share:
+        argv += ['-semihosting-config', 'enable=on,target=native,userspace=on']
     argv += ['-kernel', kernel, '-initrd', initrd,
              '-append', ' '.join(cmdline.split())]
     if plugin:
@@ -78,13 +100,42 @@ def qemu_argv(args, leg, kernel, initrd, plugin=None):
     return argv
 
 
-def run(argv, log_path, wall):
+def dump_cpus(monitor, out_path):
+    """Write where every CPU of the guest is (QEMU's "info registers -a"
+    through its monitor socket) to out_path: what a leg that hangs
+    without a word from its kernel leaves for a human."""
+    data = b''
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(5)
+            s.connect(monitor)
+            s.sendall(b'info registers -a\n')
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    except socket.timeout:
+        pass    # the monitor waits for the next command: the dump is done
+    except OSError as e:
+        data += ('\nrig: QEMU monitor: %s\n' % e).encode()
+    # The monitor's readline echoes the command with terminal escapes.
+    text = re.sub(r'\x1b\[[0-9;]*[A-Za-z]', '', data.decode(errors='replace'))
+    with open(out_path, 'w') as f:
+        f.write(text[text.find('CPU#'):] if 'CPU#' in text else text)
+
+
+def run(argv, log_path, wall, monitor):
     """Run QEMU, copy its output to log_path with time stamps.
     Returns 'ok', 'timeout' or 'qemu-error: ...'."""
     t0 = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    timer = threading.Timer(wall, proc.kill)
+
+    def timeout():
+        dump_cpus(monitor, log_path + '.cpus')
+        proc.kill()
+    timer = threading.Timer(wall, timeout)
     timer.start()
     last_report = t0
     with open(log_path, 'w', errors='replace') as log:
@@ -102,7 +153,8 @@ def run(argv, log_path, wall):
     rc = proc.wait()
     if timed_out:
         with open(log_path, 'a') as log:
-            log.write('rig: leg killed after %d s (wall-clock limit)\n' % wall)
+            log.write('rig: leg killed after %d s (wall-clock limit); '
+                      'its CPUs then: %s.cpus\n' % (wall, log_path))
         return 'timeout'
     if rc != 0:
         return 'qemu-error: exit %d' % rc
@@ -125,6 +177,9 @@ def main():
     p.add_argument('--mem', default='2G')
     p.add_argument('--append', default='', help='more kernel command line')
     p.add_argument('--wall', type=int, help='override the wall-clock limit')
+    p.add_argument('--share', help='a folder the guest reads and writes '
+                   'through semihosting (the upgrade legs; inside '
+                   '--qemu-root)')
     p.add_argument('--plugin', help='a TCG plugin to load (make bench: rig-count)')
     p.add_argument('--plugin-arg', action='append', default=[],
                    help='an argument for the plugin, e.g. trace=7 (rig-count)')
@@ -137,14 +192,19 @@ def main():
     leg = legs[args.leg]
     files = [args.kernel, args.initrd] + ([args.plugin] if args.plugin else [])
     staged, paths = stage(args.qemu_root, leg['name'], files)
-    argv = qemu_argv(args, leg, *paths)
+    # The monitor's socket: beside the staged files, where a chrooted
+    # QEMU sees it too.
+    sockdir = staged or tempfile.mkdtemp(prefix=leg['name'] + '.')
+    monitor = os.path.join(sockdir, 'monitor.sock')
+    inner = monitor if not staged else \
+        '/' + os.path.relpath(monitor, os.path.abspath(args.qemu_root))
+    argv = qemu_argv(args, leg, paths[0], paths[1], inner, *paths[2:])
     with open(args.log + '.cmd', 'w') as f:
         f.write(' '.join(argv) + '\n')
     try:
-        status = run(argv, args.log, args.wall or leg['wall'])
+        status = run(argv, args.log, args.wall or leg['wall'], monitor)
     finally:
-        if staged:
-            shutil.rmtree(staged, ignore_errors=True)
+        shutil.rmtree(sockdir, ignore_errors=True)
     print('  %s: %s' % (leg['name'], status), flush=True)
     return 0 if status == 'ok' else 1
 

@@ -6,7 +6,7 @@
 # initramfs, LEG_LOGS=DIR puts the logs in DIR/legs/ (rig/distro.sh legs:
 # Debian's packaged kernel; rig/portability.sh), LEG_ARGS adds leg.py
 # options.  The real-VMM legs (vmm-*) boot build/vmm/initramfs.cpio
-# (rig/vmm.sh prepare).
+# (rig/vmm.sh prepare); the upgrade legs (vmm-upgrade-*) boot in order.
 set -eu
 # shellcheck source=rig/common.sh
 . "$(dirname -- "$0")/common.sh"
@@ -14,29 +14,73 @@ set -eu
 . "$BUILD/qemu/env"
 
 par=$(nproc)
-running=0
-for leg in "$@"; do
+jobs=$(mktemp -d "${TMPDIR:-/tmp}/rig-legs.XXXXXX")
+trap 'rm -rf "$jobs"' EXIT
+
+# boot LEG [LEG.PY OPTIONS]: boot one leg; "not booted" when its kernel or
+# initramfs is missing (the report then fails the leg as not run).
+boot() {
+	leg=$1
+	shift
 	config=$(awk -v l="$leg" '$1 == l { print $2 }' "$TOP/tests/legs")
-	[ -n "$config" ] || die "unknown leg $leg (see tests/legs)"
 	kernel=${KERNEL:-$OUT/$config/arch/arm64/boot/Image}
-	[ -e "$kernel" ] || die "no kernel for leg $leg ($kernel)"
 	case $leg in
 	vmm-*) initrd=$BUILD/vmm/initramfs.cpio ;;
 	*) initrd=${INITRD:-$BUILD/initramfs.cpio.gz} ;;
 	esac
-	if [ ! -e "$initrd" ]; then
-		say "leg $leg: no initramfs ($initrd): not booted"
-		continue
-	fi
+	for f in "$kernel" "$initrd"; do
+		if [ ! -e "$f" ]; then
+			say "leg $leg: no $f: not booted"
+			return 0
+		fi
+	done
 	say "leg $leg: booting ${KERNEL:-$config kernel}"
 	# shellcheck disable=SC2086 # LEG_ARGS: extra leg.py options, split on purpose
 	python3 "$TOP/rig/leg.py" --leg "$leg" --kernel "$kernel" \
 		--initrd "$initrd" --qemu-root "$QEMU_ROOT" \
-		--log "${LEG_LOGS:-$LOGS}/legs/$leg.log" ${LEG_ARGS:-} || true &
-	running=$((running + 1))
-	if [ "$running" -ge "$par" ]; then
-		wait
-		running=0
-	fi
+		--log "${LEG_LOGS:-$LOGS}/legs/$leg.log" ${LEG_ARGS:-} "$@" || true
+}
+
+# The upgrade legs (vmm-upgrade-N) boot one after the other, each taking
+# the VMs the one before it saved from a folder inside QEMU's root
+# (rig/leg.py --share).
+upgrade_chain() {
+	share=$QEMU_ROOT/rig/upgrade-share
+	rm -rf "$share"
+	mkdir -p "$share"
+	for leg in $chain; do
+		boot "$leg" --share "$share"
+	done
+	rm -rf "$share"
+}
+
+# job NAME COMMAND...: run COMMAND in the background as one of $par jobs;
+# first wait until one of the running jobs has ended.
+started=0
+job() {
+	while [ $((started - $(find "$jobs" -name '*.done' | wc -l))) -ge "$par" ]; do
+		sleep 1
+	done
+	name=$1
+	shift
+	started=$((started + 1))
+	("$@"; : >"$jobs/$name.done") &
+}
+
+chain=
+for leg in "$@"; do
+	awk -v l="$leg" '$1 == l { found = 1 } END { exit !found }' "$TOP/tests/legs" ||
+		die "unknown leg $leg (see tests/legs)"
+	case $leg in
+	vmm-upgrade-*) chain="$chain $leg" ;;
+	esac
+done
+# The chain first: it is the longest job.
+[ -z "$chain" ] || job upgrade upgrade_chain
+for leg in "$@"; do
+	case $leg in
+	vmm-upgrade-*) ;;
+	*) job "$leg" boot "$leg" ;;
+	esac
 done
 wait

@@ -85,6 +85,10 @@ prepare() {
 	cp "$TOP/tests/init" "$h/init"
 	cp "$TOP/tests/vmm/plan" "$h/etc/rig-plan"
 	cp "$TOP/tests/vmm/run" "$h/tests/vmm/run"
+	# The upgrade legs hand a VM's state from one boot to the next.
+	"${CROSS_COMPILE}gcc" -O2 -Wall -Werror -static \
+		-o "$h/tests/vmm/hostfile" "$TOP/tests/vmm/hostfile.c" ||
+		die "building tests/vmm/hostfile.c failed"
 	for v in 72 100; do
 		cp -a "$VDIR/$v" "$h/vmm/$v"
 		cp "$kernel" "$h/vmm/$v/guest/Image"

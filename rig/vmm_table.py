@@ -27,16 +27,39 @@ QEMU = {'72': "QEMU 7.2 (Debian 12)", '100': 'QEMU 10.0 (bookworm-backports)'}
 IRQCHIP = {'v3': 'in-kernel vGICv3', 'user': 'userspace GICv2'}
 
 
-def read_plan(path: str) -> List[Tuple[str, List[str]]]:
-    """[(test name, [VMM, IRQCHIP, SCENARIO])] in plan order."""
+UPGRADE = 'vmm-upgrade-'
+
+
+def read_plan(path: str) -> List[Tuple[str, List[str], List[str]]]:
+    """[(test name, legs, [VMM, IRQCHIP, SCENARIO, NAME..])] in plan
+    order; the command is ./vmm/run and its arguments."""
     rows = []
     with open(path) as f:
         for line in f:
             fields = line.split()
             if not fields or fields[0].startswith('#'):
                 continue
-            rows.append((fields[0], fields[-3:]))
+            if len(fields) < 7 or fields[3] != './vmm/run':
+                sys.exit('vmm_table: %s: not "NAME LEGS TIMEOUT ./vmm/run '
+                         'VMM IRQCHIP SCENARIO ...": %s' % (path, line.strip()))
+            rows.append((fields[0], fields[1].split(','), fields[4:]))
     return rows
+
+
+def upgrade_step(args: List[str]) -> str:
+    """What one upgrade test does, from tests/vmm/run's arguments."""
+    scenario, name = args[2], args[3]
+    opt = args[4] if len(args) > 4 else ''
+    if scenario == 'upsave':
+        return 'start a VM%s, save it as "%s"' % (
+            ' under kvm.list_ptimer_regs=0' if opt == 'compat' else '', name)
+    if scenario == 'uprestore':
+        return 'restore "%s"%s' % (name, ', save it as "%s"' % opt if opt else '')
+    if scenario == 'uprefused':
+        why = {'list': 'its register list',
+               'cpu': 'a register value'}.get(opt, opt)
+        return 'restore "%s": QEMU must refuse it (%s)' % (name, why)
+    return ' '.join(args)
 
 
 def figures(log: str) -> Dict[str, str]:
@@ -60,25 +83,58 @@ def figures(log: str) -> Dict[str, str]:
 def table(logs: str, plan: str) -> str:
     with open(os.path.join(logs, 'report.json')) as f:
         report = json.load(f)
-    legs = [s for s in report['sections'] if s['name'].startswith('vmm-')]
+    sections = [s for s in report['sections'] if s['name'].startswith('vmm-')]
+    legs = [s for s in sections if not s['name'].startswith(UPGRADE)]
+    upgrade = [s for s in sections if s['name'].startswith(UPGRADE)]
     if not legs:
         sys.exit('vmm_table: no vmm-* leg in %s/report.json: run make check '
                  '(or LEGS="vmm-max-vhe ..." make check) first' % logs)
-    status = {(s['name'], r['test']): r['status'] for s in legs
+    status = {(s['name'], r['test']): r['status'] for s in sections
               for r in s['results']}
     figs = {s['name']: figures(os.path.join(logs, 'legs', s['name'] + '.log'))
-            for s in legs}
+            for s in sections}
     head = ['VMM', 'guest GIC', 'scenario'] + [s['name'] for s in legs]
     lines = ['| ' + ' | '.join(head) + ' |',
              '|' + '---|' * len(head)]
-    for test, (vmm, irqchip, scenario) in read_plan(plan):
+    rows = read_plan(plan)
+    for test, test_legs, args in rows:
+        if any(leg.startswith(UPGRADE) for leg in test_legs):
+            continue
+        vmm, irqchip, scenario = args[:3]
         cells = [QEMU.get(vmm, vmm), IRQCHIP.get(irqchip, irqchip), scenario]
         for s in legs:
             st = status.get((s['name'], test), 'not run')
             fig = figs[s['name']].get(test)
             cells.append(st + (' (%s)' % fig if fig and st == 'pass' else ''))
         lines.append('| ' + ' | '.join(cells) + ' |')
+    if upgrade:
+        # The rolling upgrade: one boot after the other, in plan order.
+        kernels = {'base': 'unpatched 6.1', 'rig': 'the series'}
+        configs = read_leg_configs()
+        lines += ['', '| boot | host kernel | guest GIC | %s | result |' %
+                  QEMU['72'], '|---|---|---|---|---|']
+        for test, test_legs, args in rows:
+            for leg in test_legs:
+                if not leg.startswith(UPGRADE):
+                    continue
+                st = status.get((leg, test), 'not run')
+                fig = figs.get(leg, {}).get(test)
+                lines.append('| %s | %s | %s | %s | %s |' % (
+                    leg, kernels.get(configs.get(leg, ''), '?'),
+                    IRQCHIP.get(args[1], args[1]), upgrade_step(args),
+                    st + (' (%s)' % fig if fig and st == 'pass' else '')))
     return '\n'.join(lines)
+
+
+def read_leg_configs() -> Dict[str, str]:
+    """{leg: config} from tests/legs."""
+    out = {}
+    with open(os.path.join(TOP, 'tests', 'legs')) as f:
+        for line in f:
+            fields = line.split('#', 1)[0].split()
+            if len(fields) >= 2:
+                out[fields[0]] = fields[1]
+    return out
 
 
 def self_test() -> None:
@@ -98,6 +154,28 @@ def self_test() -> None:
     want = {'vmm.a': '4043 ms', 'vmm.b': '102 ms'}
     if got != want:
         sys.exit('vmm_table self-test: got %r, want %r' % (got, want))
+    steps = {
+        ('72', 'v3', 'upsave', 'compat', 'compat'):
+            'start a VM under kvm.list_ptimer_regs=0, save it as "compat"',
+        ('72', 'v3', 'upsave', 'patched'): 'start a VM, save it as "patched"',
+        ('72', 'v3', 'uprestore', 'compat', 'back'):
+            'restore "compat", save it as "back"',
+        ('72', 'v3', 'uprestore', 'back'): 'restore "back"',
+        ('72', 'v3', 'uprefused', 'patched', 'list'):
+            'restore "patched": QEMU must refuse it (its register list)',
+    }
+    for args, want_step in steps.items():
+        if upgrade_step(list(args)) != want_step:
+            sys.exit('vmm_table self-test: %r gave %r, want %r' %
+                     (args, upgrade_step(list(args)), want_step))
+    # Every line of the real plan parses, and every upgrade test has a
+    # description of its own.
+    for test, legs, args in read_plan(os.path.join(TOP, 'tests', 'vmm',
+                                                   'plan')):
+        if any(leg.startswith(UPGRADE) for leg in legs) and \
+                upgrade_step(args) == ' '.join(args):
+            sys.exit('vmm_table self-test: %s: no description for %r' %
+                     (test, args))
     print('vmm_table self-test: ok')
 
 
