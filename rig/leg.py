@@ -64,7 +64,8 @@ def share_path(qemu_root, share):
     if qemu_root == '/':
         return share
     inner = os.path.relpath(share, os.path.abspath(qemu_root))
-    if inner.startswith('..'):
+    if os.path.commonpath([share, os.path.abspath(qemu_root)]) != \
+            os.path.abspath(qemu_root):
         sys.exit('rig: error: --share %s is not inside QEMU\'s root %s' %
                  (share, qemu_root))
     return '/' + inner
@@ -86,7 +87,7 @@ def qemu_argv(args, leg, kernel, initrd, monitor, plugin=None):
              '-cpu', leg['cpu'], '-smp', str(args.smp), '-m', args.mem,
              '-display', 'none', '-serial', 'stdio',
              # Only for a hung leg's CPU dump (dump_cpus).
-             '-monitor', 'unix:%s,server,nowait' % monitor,
+             '-monitor', 'unix:%s,server=on,wait=off' % monitor,
              '-no-reboot', '-nic', 'none']
     if args.icount != 'off':
         argv += ['-icount', args.icount]
@@ -108,7 +109,14 @@ def dump_cpus(monitor, out_path):
     try:
         with socket.socket(socket.AF_UNIX) as s:
             s.settimeout(5)
-            s.connect(monitor)
+            # Through the folder's descriptor: a deep clone's path may be
+            # longer than a socket address takes (108 bytes).
+            folder = os.open(os.path.dirname(monitor), os.O_PATH)
+            try:
+                s.connect('/proc/self/fd/%d/%s' % (folder,
+                                                   os.path.basename(monitor)))
+            finally:
+                os.close(folder)
             s.sendall(b'info registers -a\n')
             while True:
                 chunk = s.recv(65536)
@@ -132,9 +140,14 @@ def run(argv, log_path, wall, monitor):
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
+    killed = threading.Event()
+
     def timeout():
-        dump_cpus(monitor, log_path + '.cpus')
-        proc.kill()
+        killed.set()
+        try:
+            dump_cpus(monitor, log_path + '.cpus')
+        finally:
+            proc.kill()
     timer = threading.Timer(wall, timeout)
     timer.start()
     last_report = t0
@@ -148,8 +161,9 @@ def run(argv, log_path, wall, monitor):
                 print('  %s: %4.0fs, running %s' % (os.path.basename(log_path),
                       now, line[len('rig: begin '):]), flush=True)
                 last_report = now
-    timed_out = not timer.is_alive()
     timer.cancel()
+    timer.join()
+    timed_out = killed.is_set()
     rc = proc.wait()
     if timed_out:
         with open(log_path, 'a') as log:
@@ -194,7 +208,7 @@ def main():
     staged, paths = stage(args.qemu_root, leg['name'], files)
     # The monitor's socket: beside the staged files, where a chrooted
     # QEMU sees it too.
-    sockdir = staged or tempfile.mkdtemp(prefix=leg['name'] + '.')
+    sockdir = staged or tempfile.mkdtemp(prefix=leg['name'] + '.', dir='/tmp')
     monitor = os.path.join(sockdir, 'monitor.sock')
     inner = monitor if not staged else \
         '/' + os.path.relpath(monitor, os.path.abspath(args.qemu_root))

@@ -16,6 +16,8 @@ set -eu
 par=$(nproc)
 jobs=$(mktemp -d "${TMPDIR:-/tmp}/rig-legs.XXXXXX")
 trap 'rm -rf "$jobs"' EXIT
+# Interrupted: stop here (the jobs check that this shell still runs).
+trap 'exit 130' INT TERM
 
 # boot LEG [LEG.PY OPTIONS]: boot one leg; "not booted" when its kernel or
 # initramfs is missing (the report then fails the leg as not run).
@@ -41,46 +43,51 @@ boot() {
 		--log "${LEG_LOGS:-$LOGS}/legs/$leg.log" ${LEG_ARGS:-} "$@" || true
 }
 
-# The upgrade legs (vmm-upgrade-N) boot one after the other, each taking
-# the VMs the one before it saved from a folder inside QEMU's root
-# (rig/leg.py --share).
+# The upgrade legs (vmm-upgrade-N) boot one after the other, in the order
+# of tests/legs, each taking the VMs the one before it saved from a folder
+# QEMU sees (rig/leg.py --share).  All of them or none: check.sh says so.
 upgrade_chain() {
-	share=$QEMU_ROOT/rig/upgrade-share
-	rm -rf "$share"
-	mkdir -p "$share"
+	if [ "$QEMU_ROOT" = / ]; then
+		share=$(mktemp -d "$BUILD/upgrade-share.XXXXXX")
+	else
+		mkdir -p "$QEMU_ROOT/rig"
+		share=$(mktemp -d "$QEMU_ROOT/rig/upgrade-share.XXXXXX")
+	fi
 	for leg in $chain; do
+		kill -0 $$ 2>/dev/null || break	# legs.sh was interrupted
 		boot "$leg" --share "$share"
 	done
 	rm -rf "$share"
 }
 
-# job NAME COMMAND...: run COMMAND in the background as one of $par jobs;
-# first wait until one of the running jobs has ended.
+# job COMMAND...: run COMMAND in the background as one of $par jobs, once
+# fewer than $par run; a job counts as ended however it ends.
 started=0
 job() {
 	while [ $((started - $(find "$jobs" -name '*.done' | wc -l))) -ge "$par" ]; do
 		sleep 1
 	done
-	name=$1
-	shift
 	started=$((started + 1))
-	("$@"; : >"$jobs/$name.done") &
+	(
+		trap ': >"$jobs/$started.done"' EXIT
+		"$@"
+	) &
 }
 
-chain=
 for leg in "$@"; do
 	awk -v l="$leg" '$1 == l { found = 1 } END { exit !found }' "$TOP/tests/legs" ||
 		die "unknown leg $leg (see tests/legs)"
-	case $leg in
-	vmm-upgrade-*) chain="$chain $leg" ;;
-	esac
 done
+chain=$(awk '!/^#/ && $1 ~ /^vmm-upgrade-/ { print $1 }' "$TOP/tests/legs" |
+	while read -r leg; do
+		case " $* " in *" $leg "*) echo "$leg" ;; esac
+	done)
 # The chain first: it is the longest job.
-[ -z "$chain" ] || job upgrade upgrade_chain
+[ -z "$chain" ] || job upgrade_chain
 for leg in "$@"; do
 	case $leg in
 	vmm-upgrade-*) ;;
-	*) job "$leg" boot "$leg" ;;
+	*) job boot "$leg" ;;
 	esac
 done
 wait

@@ -182,8 +182,13 @@ def main():
     for leg in legs:
         log = os.path.join(args.logs, 'legs', leg + '.log')
         plan = args.vmm_plan if leg.startswith('vmm-') else args.plan
-        sections.append((leg, parse_leg(leg, log, read_plan(plan, leg),
-                                        args.kunit_py, args.logs)))
+        names = read_plan(plan, leg)
+        rows = parse_leg(leg, log, names, args.kunit_py, args.logs)
+        if not names:
+            rows.append(('plan', 'fail', None,
+                         'no test of %s runs on this leg' %
+                         os.path.relpath(plan, TOP)))
+        sections.append((leg, rows))
 
     counts = {'pass': 0, 'fail': 0, 'skip': 0}
     out = []

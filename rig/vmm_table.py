@@ -81,12 +81,15 @@ def figures(log: str) -> Dict[str, str]:
 
 
 def table(logs: str, plan: str) -> str:
-    with open(os.path.join(logs, 'report.json')) as f:
+    path = os.path.join(logs, 'report.json')
+    if not os.path.exists(path):
+        sys.exit('vmm_table: no %s: run make check first' % path)
+    with open(path) as f:
         report = json.load(f)
     sections = [s for s in report['sections'] if s['name'].startswith('vmm-')]
     legs = [s for s in sections if not s['name'].startswith(UPGRADE)]
     upgrade = [s for s in sections if s['name'].startswith(UPGRADE)]
-    if not legs:
+    if not sections:
         sys.exit('vmm_table: no vmm-* leg in %s/report.json: run make check '
                  '(or LEGS="vmm-max-vhe ..." make check) first' % logs)
     status = {(s['name'], r['test']): r['status'] for s in sections
@@ -95,10 +98,10 @@ def table(logs: str, plan: str) -> str:
             for s in sections}
     head = ['VMM', 'guest GIC', 'scenario'] + [s['name'] for s in legs]
     lines = ['| ' + ' | '.join(head) + ' |',
-             '|' + '---|' * len(head)]
+             '|' + '---|' * len(head)] if legs else []
     rows = read_plan(plan)
     for test, test_legs, args in rows:
-        if any(leg.startswith(UPGRADE) for leg in test_legs):
+        if not legs or any(leg.startswith(UPGRADE) for leg in test_legs):
             continue
         vmm, irqchip, scenario = args[:3]
         cells = [QEMU.get(vmm, vmm), IRQCHIP.get(irqchip, irqchip), scenario]
@@ -111,7 +114,7 @@ def table(logs: str, plan: str) -> str:
         # The rolling upgrade: one boot after the other, in plan order.
         kernels = {'base': 'unpatched 6.1', 'rig': 'the series'}
         configs = read_leg_configs()
-        lines += ['', '| boot | host kernel | guest GIC | %s | result |' %
+        lines += ([''] if lines else []) + ['| boot | host kernel | guest GIC | %s | result |' %
                   QEMU['72'], '|---|---|---|---|---|']
         for test, test_legs, args in rows:
             for leg in test_legs:
