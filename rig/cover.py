@@ -53,13 +53,23 @@ def tested_on(report_path, legs_path):
         leg = legs.get(name)
         if not leg:
             continue
-        extra = leg['extra']
-        mode = MODES.get(extra, extra)
-        vmm = (', Debian\'s QEMU 7.2 and 10.0 running Linux guests (start, '
-               'stop/cont, migration, savevm/loadvm, stolen time)'
-               if name.startswith('vmm-') else '')
-        lines.append(' - %s: -cpu %s, %s, %s config%s: %s' % (
-            name, leg['cpu'].split(',')[0], mode, leg['config'], vmm,
+        # The mode is in kvm-arm.mode=; other options do not name one.
+        mode = next((MODES[o] for o in leg['extra'].split() if o in MODES),
+                    'VHE')
+        kernel = '%s config' % leg['config']
+        if name.startswith('vmm-upgrade-'):
+            kernel = ('unpatched 6.1 (rig config at the base)'
+                      if leg['config'] == 'base' else 'the series')
+            vmm = (', one boot of a rolling upgrade: Debian 12\'s QEMU 7.2 '
+                   'moves Linux guests between boots by migration files')
+        elif name.startswith('vmm-'):
+            vmm = (', Debian\'s QEMU 7.2 and 10.0 running Linux guests '
+                   '(start, stop/cont, migration, savevm/loadvm, a busy '
+                   'guest, stolen time)')
+        else:
+            vmm = ''
+        lines.append(' - %s: -cpu %s, %s, %s%s: %s' % (
+            name, leg['cpu'].split(',')[0], mode, kernel, vmm,
             counts(sec['results'])))
     return '\n'.join(lines)
 
