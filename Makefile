@@ -12,8 +12,9 @@ help:
 	@echo "make tree           developers' kernel tree linux/ = base + patches/"
 	@echo "make export         linux/ -> patches/ (format-patch, cover letter)"
 	@echo "make series-status  'clean' when linux/ and patches/ agree"
+	@echo "make tested-on      series/tested-on.txt (cover letter's 'Tested on') from the last make check"
 	@echo "make portability    the series on other 6.1.y sources (tests/portability): applies, builds, tests"
-	@echo "make lint           shellcheck and pyflakes-free rig"
+	@echo "make lint           the rig's own checks: shellcheck, pyflakes, mypy, its tests"
 	@echo "make distro-check   base and tip with Debian's arm64 config: touched objects, W=1, new warnings"
 	@echo "make deb            .deb packages of the patched kernel, Debian's config (hours; DEB_CONFIG=rig: minutes)"
 	@echo "make distro-image   the whole Debian-config kernel, Image + modules (hours; not part of check)"
@@ -36,6 +37,9 @@ export:
 series-status:
 	@rig/series.sh status
 
+tested-on:
+	@rig/series.sh tested-on
+
 check:
 	@rig/check.sh
 
@@ -50,9 +54,9 @@ portability:
 
 lint:
 	shellcheck -x -P rig rig/*.sh tests/init tests/vmm/run tests/vmm/guest-init .ci/run
-	python3 -m py_compile rig/*.py
-	python3 rig/bench.py --self-test
-	python3 rig/vmm_table.py --self-test
+	pyflakes3 rig/*.py rig/testdata/*.py
+	mypy --strict --cache-dir=/dev/null rig/*.py rig/testdata/*.py
+	python3 -m unittest discover -s rig -p 'test_*.py'
 
 vmm-table:
 	python3 rig/vmm_table.py --readme README.md
@@ -76,5 +80,5 @@ distro-legs: base
 	@rig/series.sh apply
 	@rig/distro.sh legs
 
-.PHONY: help deps base tree export series-status check run bench portability lint clean vmm-table
+.PHONY: help deps base tree export series-status tested-on check run bench portability lint clean vmm-table
 .PHONY: distro-check deb distro-image distro-legs

@@ -7,6 +7,7 @@ set -eu
 . "$(dirname -- "$0")/common.sh"
 need git tar xz dpkg-query
 
+mkdir -p "$BUILD"
 pkg=$(base_field package)
 want=$(base_field version)
 
@@ -33,8 +34,10 @@ tarball=/usr/src/$pkg.tar.xz
 if [ "$have" = "$want" ]; then
 	say "base: $pkg $have"
 else
-	say "base: $pkg $have (base.version names $want: patches may not apply; update base.version)"
+	say "warning: base: $pkg $have, not base.version's $want (Debian's archive moved on): the patches may not apply; once they do, update base.version"
 fi
+# What this run's base is, for make check's report and the cover letter.
+printf '%s %s\n' "$pkg" "$have" >"$BUILD/base.used"
 
 if [ -d "$BASE_GIT/.git" ] && [ "$(cat "$BASE_GIT/.git/rig-base" 2>/dev/null)" = "$have" ]; then
 	exit 0

@@ -43,6 +43,11 @@ import re
 import statistics
 import subprocess
 import sys
+from dataclasses import dataclass, field
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
+                    NamedTuple, Optional, Tuple)
+
+from plan import LEGS, PlanError, fail, read_legs
 
 LINE = re.compile(r'rig-bench: offset=(\d) hvc=([\d.]+) cntvct=([\d.]+) '
                   r'cntpct=([\d.]+) traps=(-?\d+)')
@@ -50,13 +55,12 @@ NOIRQ_LINE = re.compile(r'rig-bench: noirqchip offset=0 hvc=([\d.]+) ')
 IRQ_LINE = re.compile(r'rig-bench: irq offset=(\d) vtimer_p50=(\d+) vtimer_p99=(\d+) '
                       r'ptimer_p50=(\d+) ptimer_p99=(\d+)')
 IRQ_KEYS = ('vtimer_p50', 'vtimer_p99', 'ptimer_p50', 'ptimer_p99')
-# The legs where KVM uses CNTPOFF_EL2: -cpu max (FEAT_ECV with CNTPOFF) and
-# VHE; an nVHE host traps the physical counter of a VM with an offset.
-ECV_LEGS = ('max-vhe',)
 # The figures: key in ratios(), name, short chart label, the goal it is
 # judged against with its margin, and where: on every leg, only on the
-# legs with CNTPOFF_EL2 (ECV) or without it (NO_ECV), or judged on the ECV
-# legs and only reported on the others (REPORT_NO_ECV).
+# legs where KVM uses CNTPOFF_EL2 (ECV: -cpu max, FEAT_ECV with CNTPOFF,
+# and VHE; tests/legs and Leg.cntpoff in rig/plan.py) or the others
+# (NO_ECV: their physical counter traps with an offset), or judged on the
+# ECV legs and only reported on the others (REPORT_NO_ECV).
 ALL, ECV, NO_ECV, REPORT_NO_ECV = 'all', 'ecv', 'no-ecv', 'report-no-ecv'
 FIGURES = (
     ('hvc0', '1 HVC round trip, offset 0 (patched/base)', 'hvc', 1.01, 0.01, ALL),
@@ -97,8 +101,55 @@ UIRQ_INTR = re.compile(r'# irq: per interrupt: [\d.]+ KVM_EXIT_INTR \(worst case
 UIRQ_IDLE = re.compile(r'# idle: offset \S+ .*: (\d+) exits, ([\d.]+) s')
 STEAL_ERR = re.compile(r'# accuracy: .* error ([\d.]+)%')
 
+# A figure over the rounds: median, min, max, n (rounds).
+Summary = Dict[str, float]
+# One operation's counts (figure 7): samples, mode, insn, msr, isb, dsb, eret.
+Counts = Dict[str, int]
 
-def log_lines(path):
+
+class Offset(NamedTuple):
+    """One rig-bench line: guest ticks per operation, traps."""
+    hvc: float
+    cntvct: float
+    cntpct: float
+    traps: int
+
+
+@dataclass
+class Boot:
+    """What one boot's log measured."""
+    offsets: Dict[int, Offset] = field(default_factory=dict)
+    noirqchip: Optional[float] = None   # HVC round trip without a vGIC
+    irq: Dict[int, Dict[str, int]] = field(default_factory=dict)  # by offset
+
+
+class Row(NamedTuple):
+    """A figure of one leg, judged."""
+    figure: str
+    short: str      # the chart's label
+    value: Optional[Summary]
+    goal: str
+    verdict: str    # pass, fail, inconclusive, missing or report
+
+
+class TableRow(NamedTuple):
+    leg: str
+    figure: str
+    short: str
+    value: Optional[Summary]
+    goal: str
+    verdict: str
+
+
+class CountRow(NamedTuple):
+    """Figure 7: one operation of one VM."""
+    what: str
+    base: Optional[Counts]
+    patched: Optional[Counts]
+    verdict: str
+
+
+def log_lines(path: str) -> Iterator[str]:
     """The lines of a boot's log; none if the boot left no log"""
     try:
         with open(path, errors='replace') as f:
@@ -107,9 +158,9 @@ def log_lines(path):
         return
 
 
-def parse_extra(path):
+def parse_extra(path: str) -> Dict[str, float]:
     """{key: worst value} for the EXTRA figures found in one log"""
-    found = {}
+    found: Dict[str, List[float]] = {}
     for line in log_lines(path):
         m = UIRQ_INTR.search(line)
         if m:
@@ -123,30 +174,29 @@ def parse_extra(path):
     return {k: max(v) for k, v in found.items()}
 
 
-def parse(path):
-    """{offset: {'hvc': T, 'cntvct': T, 'cntpct': T, 'traps': N},
-    ('irq', offset): {'vtimer_p50': L, ...}}"""
-    out = {}
+def parse(path: str) -> Boot:
+    """The rig-bench lines of one boot's log (the last of each kind wins)"""
+    out = Boot()
     for line in log_lines(path):
         m = LINE.search(line)
         if m:
-            out[int(m.group(1))] = {
-                'hvc': float(m.group(2)), 'cntvct': float(m.group(3)),
-                'cntpct': float(m.group(4)), 'traps': int(m.group(5))}
+            out.offsets[int(m.group(1))] = Offset(
+                hvc=float(m.group(2)), cntvct=float(m.group(3)),
+                cntpct=float(m.group(4)), traps=int(m.group(5)))
         m = NOIRQ_LINE.search(line)
         if m:
-            out['noirqchip'] = float(m.group(1))
+            out.noirqchip = float(m.group(1))
         m = IRQ_LINE.search(line)
         if m:
-            out[('irq', int(m.group(1)))] = dict(
+            out.irq[int(m.group(1))] = dict(
                 zip(IRQ_KEYS, (int(g) for g in m.groups()[1:])))
     return out
 
 
-def parse_counts(lines):
+def parse_counts(lines: Iterable[str]) -> Dict[int, Counts]:
     """{label: {'samples', 'mode', 'insn', 'msr', 'isb', 'dsb', 'eret'}} from a
     count boot's log lines (the last report of a label wins)"""
-    out = {}
+    out: Dict[int, Counts] = {}
     for line in lines:
         m = COUNT_LINE.search(line)
         if m:
@@ -155,14 +205,15 @@ def parse_counts(lines):
     return out
 
 
-def count_rows(base, patched):
+def count_rows(base: Mapping[int, Counts],
+               patched: Mapping[int, Counts]) -> List[CountRow]:
     """Figure 7 rows: (what, base counts, patched counts, verdict).  At
     offset 0 a system register write, ISB, DSB or ERET more than the base
     fails with a vGICv3 (VM 0); without a vGIC (VM 2) an ERET more fails
     and a write, ISB or DSB more is reported; a mode held by half the
     samples or fewer is inconclusive (interrupts landed in most of them);
     with an offset (VM 1) every row is reported."""
-    rows = []
+    rows: List[CountRow] = []
     for vm, vm_name in enumerate(COUNT_VMS):
         for op, op_name in enumerate(COUNT_OPS):
             label = vm * len(COUNT_OPS) + op
@@ -177,56 +228,24 @@ def count_rows(base, patched):
                 v = 'fail'
             else:
                 v = 'pass' if all(p[k] <= b[k] for k in BARRIERS) else 'report'
-            rows.append(('%s, %s' % (op_name, vm_name), b, p, v))
+            rows.append(CountRow('%s, %s' % (op_name, vm_name), b, p, v))
     return rows
 
 
-def fmt_count(b, p, key):
+def fmt_count(b: Optional[Counts], p: Optional[Counts], key: str) -> str:
     if b is None or p is None:
         return 'n/a'
     return '%d -> %d (%+d)' % (b[key], p[key], p[key] - b[key])
 
 
-def self_test():
-    """The parsers and verdicts of figure 7 on fixed lines"""
-    log = ['[    3.584] rig-count: label=0 samples=200 mode=195 insn=764 msr=15 isb=3 dsb=2 eret=1',
-           'noise rig-count: label=0 samples=200',
-           'rig-count: label=3 samples=200 mode=90 insn=776 msr=17 isb=4 dsb=0 eret=1']
-    c = parse_counts(log)
-    assert c == {0: {'samples': 200, 'mode': 195, 'insn': 764, 'msr': 15, 'isb': 3, 'dsb': 2,
-                     'eret': 1},
-                 3: {'samples': 200, 'mode': 90, 'insn': 776, 'msr': 17, 'isb': 4, 'dsb': 0,
-                     'eret': 1}}, c
-    one = {'samples': 200, 'mode': 190, 'insn': 700, 'msr': 10, 'isb': 2, 'dsb': 1, 'eret': 1}
-    base = {label: dict(one) for label in range(9)}
-    same = {label: dict(one) for label in range(9)}
-    assert [r[3] for r in count_rows(base, same)] == ['pass'] * 3 + ['report'] * 3 + ['pass'] * 3
-    more = {label: dict(one, isb=3) for label in range(9)}
-    assert [r[3] for r in count_rows(base, more)] == ['fail'] * 3 + ['report'] * 6
-    dsb = {label: dict(one, dsb=2) for label in range(9)}
-    assert [r[3] for r in count_rows(base, dsb)] == ['fail'] * 3 + ['report'] * 6
-    trap = {label: dict(one, eret=2) for label in range(9)}
-    assert [r[3] for r in count_rows(base, trap)][6:] == ['fail'] * 3
-    fewer_insn = {label: dict(one, insn=600, msr=9) for label in range(9)}
-    assert count_rows(base, fewer_insn)[0][3] == 'pass'
-    noisy = dict(same)
-    noisy[0] = dict(one, mode=100)
-    assert count_rows(base, noisy)[0][3] == 'inconclusive'
-    del noisy[1]
-    assert count_rows(base, noisy)[1][3] == 'missing'
-    assert fmt_count(one, dict(one, msr=12), 'msr') == '10 -> 12 (+2)'
-    print('bench.py: self-test passed')
-    return 0
-
-
-def summary(values):
+def summary(values: List[float]) -> Optional[Summary]:
     if not values:
         return None
     return {'median': statistics.median(values), 'min': min(values),
             'max': max(values), 'n': len(values)}
 
 
-def verdict(s, goal, margin):
+def verdict(s: Optional[Summary], goal: float, margin: float) -> str:
     """pass / fail / inconclusive for 'ratio <= goal' with a margin"""
     if s is None:
         return 'missing'
@@ -235,59 +254,64 @@ def verdict(s, goal, margin):
     return 'pass' if s['median'] <= goal else 'fail'
 
 
-def ratios(runs, leg, rounds):
+def ratios(runs: Mapping[Tuple[int, str, str], Boot], leg: str,
+           rounds: int) -> Dict[str, Optional[Summary]]:
     """The figures for one leg, each a list of per-round values."""
-    f = {k: [] for k in ('hvc0', 'hvc1', 'vct_pb', 'pct0', 'pct1',
-                         'pct1_hvc', 'traps1', 'hvc0u') + IRQ_KEYS}
+    f: Dict[str, List[float]] = {
+        k: [] for k in ('hvc0', 'hvc1', 'vct_pb', 'pct0', 'pct1',
+                        'pct1_hvc', 'traps1', 'hvc0u') + IRQ_KEYS}
     for r in range(1, rounds + 1):
-        b, p = runs.get((r, leg, 'base')), runs.get((r, leg, 'patched'))
-        if not b or not p or 0 not in b or 1 not in b or 0 not in p or 1 not in p:
+        base, patched = runs.get((r, leg, 'base')), runs.get((r, leg, 'patched'))
+        if not base or not patched or 0 not in base.offsets or \
+                1 not in base.offsets or 0 not in patched.offsets or \
+                1 not in patched.offsets:
             continue
-        f['hvc0'].append(p[0]['hvc'] / b[0]['hvc'])
-        f['hvc1'].append(p[1]['hvc'] / b[1]['hvc'])
-        f['vct_pb'].append(p[0]['cntvct'] / b[0]['cntvct'])
-        f['pct0'].append(p[0]['cntpct'] / p[0]['cntvct'])
-        f['pct1'].append(p[1]['cntpct'] / p[1]['cntvct'])
-        f['pct1_hvc'].append(p[1]['cntpct'] / p[1]['hvc'])
-        f['traps1'].append(p[1]['traps'])
-        if 'noirqchip' in b and 'noirqchip' in p:
-            f['hvc0u'].append(p['noirqchip'] / b['noirqchip'])
-        if ('irq', 0) in b and ('irq', 0) in p:
+        b, p = base.offsets, patched.offsets
+        f['hvc0'].append(p[0].hvc / b[0].hvc)
+        f['hvc1'].append(p[1].hvc / b[1].hvc)
+        f['vct_pb'].append(p[0].cntvct / b[0].cntvct)
+        f['pct0'].append(p[0].cntpct / p[0].cntvct)
+        f['pct1'].append(p[1].cntpct / p[1].cntvct)
+        f['pct1_hvc'].append(p[1].cntpct / p[1].hvc)
+        f['traps1'].append(p[1].traps)
+        if base.noirqchip is not None and patched.noirqchip is not None:
+            f['hvc0u'].append(patched.noirqchip / base.noirqchip)
+        if 0 in base.irq and 0 in patched.irq:
             for k in IRQ_KEYS:
-                f[k].append(p[('irq', 0)][k] / b[('irq', 0)][k])
+                f[k].append(patched.irq[0][k] / base.irq[0][k])
     return {k: summary(v) for k, v in f.items()}
 
 
-def rows_for(leg, fig):
-    """(figure, short label, value, goal text, verdict) rows for one leg"""
-    ecv = leg in ECV_LEGS
-    rows = []
+def rows_for(ecv: bool, fig: Mapping[str, Optional[Summary]]) -> List[Row]:
+    """The judged figures of one leg; ecv: KVM uses CNTPOFF_EL2 there"""
+    rows: List[Row] = []
     for key, name, short, goal, margin, where in FIGURES:
         if (where == ECV and not ecv) or (where == NO_ECV and ecv):
             continue
         if where == REPORT_NO_ECV and not ecv:
-            rows.append((name, short, fig[key], 'report', 'report'))
+            rows.append(Row(name, short, fig[key], 'report', 'report'))
         else:
-            rows.append((name, short, fig[key], '<= %g' % goal,
-                         verdict(fig[key], goal, margin)))
-    for key, name, goal in EXTRA:
+            rows.append(Row(name, short, fig[key], '<= %g' % goal,
+                            verdict(fig[key], goal, margin)))
+    for key, name, egoal in EXTRA:
         s = fig.get(key)
-        rows.append((name, key, s, '<= %g' % goal, verdict(s, goal, 0)))
+        rows.append(Row(name, key, s, '<= %g' % egoal, verdict(s, egoal, 0)))
     return rows
 
 
-def fmt(s):
+def fmt(s: Optional[Summary]) -> str:
     if s is None:
         return 'n/a'
     return '%.4f [%.4f-%.4f]' % (s['median'], s['min'], s['max'])
 
 
-def chart(path_png, table):
+def chart(path_png: str, table: List[TableRow]) -> bool:
     """The medians with their min-max as error bars (gnuplot): the figures
     judged against 1.01 on the left, trapped read / round trip on the right."""
     base = path_png[:-4]
-    panels = (('ratio', lambda n: n[0] in '1234' and 'trapped' not in n),
-              ('trap', lambda n: 'trapped' in n))
+    panels: Tuple[Tuple[str, Callable[[str], bool]], ...] = (
+        ('ratio', lambda n: n[0] in '1234' and 'trapped' not in n),
+        ('trap', lambda n: 'trapped' in n))
     for suffix, keep in panels:
         with open('%s-%s.dat' % (base, suffix), 'w') as f:
             i = 0
@@ -326,7 +350,7 @@ def chart(path_png, table):
         return False
 
 
-def main():
+def main() -> int:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument('--dir', required=True)
@@ -334,28 +358,31 @@ def main():
     p.add_argument('--qemu', default='')
     p.add_argument('--count-qemu', default='')
     p.add_argument('legs', nargs='+')
-    if sys.argv[1:] == ['--self-test']:
-        return self_test()
     args = p.parse_args()
+    legs = read_legs(LEGS)
+    for leg in args.legs:
+        if leg not in legs:
+            fail('unknown leg %s; tests/legs has: %s' % (leg, ' '.join(legs)))
 
-    runs = {}
+    runs: Dict[Tuple[int, str, str], Boot] = {}
     for r in range(1, args.rounds + 1):
         for leg in args.legs:
             for k in ('base', 'patched'):
                 runs[(r, leg, k)] = parse(os.path.join(
                     args.dir, 'logs', '%d-%s-%s.log' % (r, leg, k)))
 
-    table, result = [], {'qemu': args.qemu, 'rounds': args.rounds,
-                         'icount': 'shift=3,sleep=off', 'count_qemu': args.count_qemu,
-                         'legs': {}}
+    table: List[TableRow] = []
+    result: Dict[str, Any] = {
+        'qemu': args.qemu, 'rounds': args.rounds, 'icount': 'shift=3,sleep=off',
+        'count_qemu': args.count_qemu, 'legs': {}}
     for leg in args.legs:
         fig = ratios(runs, leg, args.rounds)
         extra = parse_extra(os.path.join(args.dir, 'logs', 'extra-%s-patched.log' % leg))
         for key, _, _ in EXTRA:
             fig[key] = summary([extra[key]] if key in extra else [])
         result['legs'][leg] = {'figures': fig, 'rows': []}
-        for name, short, s, goal, v in rows_for(leg, fig):
-            table.append((leg, name, short, s, goal, v))
+        for name, short, s, goal, v in rows_for(legs[leg].cntpoff, fig):
+            table.append(TableRow(leg, name, short, s, goal, v))
             result['legs'][leg]['rows'].append(
                 {'figure': name, 'value': s, 'goal': goal, 'verdict': v})
         traps = fig['traps1']
@@ -370,24 +397,26 @@ def main():
         t = result['legs'][leg]['counter_traps_with_offset']
         lines.append('| %s | CNTPCT reads trapped, offset (of 100000) | %s | %s | |' % (
             leg, 'n/a' if t is None else '%d' % t,
-            '0' if leg in ECV_LEGS else '100000'))
-    counts = []
+            '0' if legs[leg].cntpoff else '100000'))
+    counts: List[str] = []
     lines += ['', '7 counts per operation, base -> patched (patched - base): the mode '
               'of its samples, in %s without -icount' % (args.count_qemu or 'QEMU'), '',
               '| leg | operation, VM | system register writes | ISBs | DSBs | ERETs '
               '(exception returns = exceptions taken) | instructions | verdict |',
               '|---|---|---|---|---|---|---|---|']
     for leg in args.legs:
-        rows = count_rows(*(parse_counts(log_lines(os.path.join(
-            args.dir, 'logs', 'count-%s-%s.log' % (leg, k)))) for k in ('base', 'patched')))
+        base, patched = (parse_counts(log_lines(os.path.join(
+            args.dir, 'logs', 'count-%s-%s.log' % (leg, k)))) for k in ('base', 'patched'))
         result['legs'][leg]['counts'] = []
-        for what, b, p, v in rows:
+        for row in count_rows(base, patched):
+            b, pa = row.base, row.patched
             lines.append('| %s | %s | %s | %s | %s | %s | %s | %s |' % (
-                leg, what, fmt_count(b, p, 'msr'), fmt_count(b, p, 'isb'),
-                fmt_count(b, p, 'dsb'), fmt_count(b, p, 'eret'), fmt_count(b, p, 'insn'), v))
+                leg, row.what, fmt_count(b, pa, 'msr'), fmt_count(b, pa, 'isb'),
+                fmt_count(b, pa, 'dsb'), fmt_count(b, pa, 'eret'), fmt_count(b, pa, 'insn'),
+                row.verdict))
             result['legs'][leg]['counts'].append(
-                {'operation': what, 'base': b, 'patched': p, 'verdict': v})
-            counts.append(v)
+                {'operation': row.what, 'base': b, 'patched': pa, 'verdict': row.verdict})
+            counts.append(row.verdict)
     text = '\n'.join(lines) + '\n'
     with open(os.path.join(args.dir, 'bench.txt'), 'w') as f:
         f.write(text)
@@ -395,7 +424,7 @@ def main():
         json.dump(result, f, indent=1)
     chart(os.path.join(args.dir, 'bench.png'), table)
     print(text, end='')
-    verdicts = [r[5] for r in table] + counts
+    verdicts = [r.verdict for r in table] + counts
     bad = [v for v in verdicts if v in ('fail', 'missing')]
     print('bench: %d figures, %d fail or missing, %d inconclusive' % (
         len(verdicts), len(bad), verdicts.count('inconclusive')))
@@ -403,4 +432,7 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except PlanError as e:
+        fail(str(e))

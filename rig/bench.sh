@@ -12,21 +12,28 @@
 set -eu
 # shellcheck source=rig/common.sh
 . "$(dirname -- "$0")/common.sh"
+# shellcheck source=rig/steps.sh
+. "$TOP/rig/steps.sh"
 
 rounds=${ROUNDS:-5}
-legs=${LEGS:-max-vhe max-nvhe n1-vhe n1-nvhe}
 bench=$BUILD/bench
 base_src=$BUILD/bench-base-src
 
-"$TOP/rig/deps.sh" gnuplot-nox gcc pkg-config libglib2.0-dev
-"$TOP/rig/base.sh"
-"$TOP/rig/qemu.sh"
-"$TOP/rig/qemu.sh" count
-"$TOP/rig/series.sh" apply
+command -v python3 >/dev/null 2>&1 || "$TOP/rig/deps.sh"
+# shellcheck disable=SC2086 # one leg a word
+legs=$(plan select ${LEGS:-max-vhe max-nvhe n1-vhe n1-nvhe}) ||
+	die "LEGS=\"${LEGS:-}\": name CPU legs of tests/legs, e.g. LEGS=\"max-vhe n1-nvhe\""
+for leg in $legs; do
+	[ "$(plan get "$leg" kind)" = cpu ] || die "LEGS: $leg is not a CPU leg (make bench boots the CPU legs)"
+done
+legs=$(printf '%s\n' "$legs" | tr '\n' ' ')
+legs=${legs% }
+
+prepare gnuplot-nox gcc pkg-config libglib2.0-dev
+step "qemu (counting)"; "$TOP/rig/qemu.sh" count; done_step
 
 step "kernel build (patched)"
-"$TOP/rig/kbuild.sh" config rig "$SRC"
-"$TOP/rig/kbuild.sh" image rig "$SRC"
+build_kernel rig
 done_step
 
 # The base in a worktree of its own git tree, built with the same config.
@@ -36,13 +43,12 @@ if [ ! -e "$base_src/.git" ]; then
 	git -C "$BASE_GIT" worktree add -q --detach "$base_src" base
 fi
 git -C "$base_src" checkout -q --detach base
-"$TOP/rig/kbuild.sh" config bench-base "$base_src"
-"$TOP/rig/kbuild.sh" image bench-base "$base_src"
+build_kernel bench-base "$base_src"
 done_step
 
 step "kvm selftests and rig-bench"
-"$TOP/rig/kbuild.sh" selftests rig "$SRC" "$BUILD/tests"
-"$TOP/rig/initramfs.sh" "$BUILD/tests" "$BUILD/initramfs.cpio.gz"
+build_tests "$SRC" "$BUILD/tests"
+build_initramfs "$BUILD/tests" "$BUILD/initramfs.cpio.gz"
 done_step
 
 # shellcheck source=/dev/null
@@ -53,16 +59,15 @@ mkdir -p "$bench/logs"
 # patched, TESTS rig.bench by default; QEMU is the one $QEMU_ROOT names.
 boot() {
 	case $3 in
-	base) _image=$OUT/bench-base/arch/arm64/boot/Image ;;
-	*) _image=$OUT/rig/arch/arm64/boot/Image ;;
+	base) _image=$(image_path bench-base) ;;
+	*) _image=$(image_path rig) ;;
 	esac
-	_leg=$2 _log=$bench/logs/$1-$2-$3.log _tests=${4:-rig.bench}
+	_b=$2 _blog=$bench/logs/$1-$2-$3.log _tests=${4:-rig.bench}
 	shift 3
 	[ $# -eq 0 ] || shift
-	python3 "$TOP/rig/leg.py" --leg "$_leg" --kernel "$_image" \
-		--initrd "$BUILD/initramfs.cpio.gz" --qemu-root "$QEMU_ROOT" \
-		--append "rig.only=$_tests" --wall 900 --log "$_log" "$@" >/dev/null ||
-		say "bench: a boot failed (see $_log)"
+	boot_leg "$_b" "$_image" "$BUILD/initramfs.cpio.gz" "$_blog" \
+		--append "rig.only=$_tests" --wall 900 "$@" >/dev/null ||
+		say "bench: a boot failed (see $_blog)"
 }
 step "bench: $rounds rounds x ($legs) x (base, patched)"
 r=1

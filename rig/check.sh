@@ -4,6 +4,8 @@
 set -eu
 # shellcheck source=rig/common.sh
 . "$(dirname -- "$0")/common.sh"
+# shellcheck source=rig/steps.sh
+. "$TOP/rig/steps.sh"
 
 HYG=$LOGS/hygiene.tsv
 
@@ -13,57 +15,73 @@ hygiene() {
 	[ "$2" = pass ] || say "FAIL $1: $4"
 }
 
-# The legs, each once, checked before anything is built.  The upgrade
-# legs hand VMs to each other: all of them or none.
-all_legs=$(awk '!/^#/ && NF { printf "%s ", $1 }' "$TOP/tests/legs")
-upgrade_legs=$(awk '!/^#/ && $1 ~ /^vmm-upgrade-/ { printf "%s ", $1 }' "$TOP/tests/legs")
+# Every way this script ends prints the closing line: a step that stops
+# it counts as failed, named, and the legs it did not reach as not run.
 legs=
-for leg in ${LEGS:-$all_legs}; do
-	case " $all_legs " in
-	*" $leg "*) ;;
-	*) die "unknown leg $leg in LEGS (tests/legs has: $all_legs)" ;;
-	esac
-	case " $legs " in
-	*" $leg "*) ;;
-	*) legs="$legs $leg" ;;
-	esac
-done
-upgrade=no
-for leg in $upgrade_legs; do
-	case " $legs " in
-	*" $leg "*) upgrade=yes ;;
-	esac
-done
-if [ "$upgrade" = yes ]; then
-	for leg in $upgrade_legs; do
-		case " $legs " in
-		*" $leg "*) ;;
-		*) die "the upgrade legs run together: LEGS needs all of $upgrade_legs" ;;
-		esac
-	done
-fi
+reported=no
+finish() {
+	rc=$?
+	[ "$reported" = no ] || exit "$rc"
+	[ "$rc" -ne 0 ] || rc=1
+	mkdir -p "$LOGS"
+	hygiene "step: ${STEP_NAME:-start}" fail "" "make check stopped in this step (exit $rc; its error is above)"
+	rm -f "$LOGS/report.txt"
+	# shellcheck disable=SC2086 # one leg a word
+	report "$LOGS" $legs || true
+	# No report (python3 missing, say): the closing line from hygiene.tsv.
+	[ -s "$LOGS/report.txt" ] ||
+		printf '%s passed, %s failed, %s skipped\n' \
+			"$(grep -c '	pass	' "$HYG" || true)" \
+			"$(grep -c '	fail	' "$HYG" || true)" \
+			"$(grep -c '	skip	' "$HYG" || true)"
+	exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
 
 rm -rf "$LOGS"
 mkdir -p "$LOGS/legs"
 : >"$HYG"
 T0=$(date +%s)
 
-step deps; "$TOP/rig/deps.sh"; done_step
-step base; "$TOP/rig/base.sh"; done_step
-step qemu; "$TOP/rig/qemu.sh"; done_step
-step "series: apply patches/"; "$TOP/rig/series.sh" apply; done_step
+# The legs, each once, checked before anything is built: rig/plan.py
+# knows which names exist (python3 may be missing on a new machine: the
+# package step comes first then).
+command -v python3 >/dev/null 2>&1 || "$TOP/rig/deps.sh"
+step "legs: ${LEGS:-all of tests/legs}"
+# shellcheck disable=SC2086 # one leg a word
+legs=$(plan select ${LEGS:-}) ||
+	die "LEGS=\"${LEGS:-}\": name legs of tests/legs, e.g. LEGS=\"max-vhe n1-nvhe\""
+upgrade=no
+# shellcheck disable=SC2086
+[ -z "$(plan chain $legs)" ] || upgrade=yes
+done_step
+# shellcheck disable=SC2119 # no extra packages
+prepare
+# Which base this run tested: base.version's, or what Debian's archive
+# serves once it has moved on (rig/base.sh then takes that).
+used=$(cat "$BUILD/base.used")
+if [ "$used" = "$(base_field package) $(base_field version)" ]; then
+	hygiene "base: Debian $used" pass "" "as base.version names"
+else
+	hygiene "base: Debian $used" pass "" "moved: base.version names $(base_field version)"
+fi
+step "rig: make lint (shellcheck, pyflakes, mypy, the rig's own tests)"
+if make -s -C "$TOP" lint >"$LOGS/lint.log" 2>&1; then
+	hygiene "rig lint" pass "" ""
+else
+	hygiene "rig lint" fail "" "see build/logs/lint.log: $(grep -v '^make' "$LOGS/lint.log" | tail -n 1)"
+fi
+done_step
 
 commits=$(git -C "$SRC" rev-list --reverse base..series)
 n=$(printf '%s\n' "$commits" | grep -c . || true)
-touched=$(git -C "$SRC" diff --name-only base series -- '*.c' | grep -v '^tools/' || true)
+touched=$(touched_c_files "$SRC" base series)
 # At the base, only the files that exist there (make stops at a missing one).
-touched_base=$(git -C "$SRC" diff --name-only --diff-filter=M base series -- '*.c' |
-	grep -v '^tools/' || true)
+touched_base=$(touched_c_files "$SRC" base series --diff-filter=M)
 
 step "series: checkpatch --strict"
-for p in "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
-	[ -e "$p" ] || continue
-	case $p in */0000-cover-letter.patch) continue ;; esac
+for p in $(patch_files); do
 	name=$(basename "$p" .patch)
 	out=$("$SRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 		--ignore FILE_PATH_CHANGES "$p" 2>&1 || true)
@@ -81,13 +99,12 @@ done_step
 # kernel incrementally at each commit (ccache keeps this cheap).  The
 # last build is the kernel the legs boot.  Sparse runs on the files the
 # series touches, at the base and at the tip; only new warnings count.
-"$TOP/rig/kbuild.sh" config rig "$SRC"
+step "kernel config (rig)"; "$TOP/rig/kbuild.sh" config rig "$SRC"; done_step
 if [ "$n" -gt 0 ] && [ -n "$touched" ]; then
 	step "sparse (base)"
 	git -C "$SRC" checkout -q base
 	# shellcheck disable=SC2086
-	"$TOP/rig/kbuild.sh" sparse rig "$SRC" $touched_base | sed 's/:[0-9]*:[0-9]*:/:/' |
-		LC_ALL=C sort >"$LOGS/sparse-base.txt"
+	"$TOP/rig/kbuild.sh" sparse rig "$SRC" $touched_base | warning_keys >"$LOGS/sparse-base.tsv"
 	done_step
 fi
 # The upgrade legs also boot unpatched 6.1: the rig's config at the base,
@@ -97,12 +114,12 @@ if [ "$n" -gt 0 ] && [ "$upgrade" = yes ]; then
 	step "kernel build (base: unpatched 6.1 for the upgrade legs)"
 	git -C "$SRC" checkout -q base
 	t=$(date +%s)
-	if "$TOP/rig/kbuild.sh" config rig "$SRC" && "$TOP/rig/kbuild.sh" image rig "$SRC"; then
-		mkdir -p "$OUT/base/arch/arm64/boot"
-		cp "$OUT/rig/arch/arm64/boot/Image" "$OUT/base/arch/arm64/boot/Image"
+	if build_kernel rig; then
+		mkdir -p "$(dirname -- "$(image_path base)")"
+		cp "$(image_path rig)" "$(image_path base)"
 		hygiene "base kernel build (upgrade legs)" pass $(($(date +%s) - t)) ""
 	else
-		cp "$LOGS/build-rig.log" "$LOGS/build-base.log" 2>/dev/null || true
+		cp "$(build_log rig)" "$LOGS/build-base.log" 2>/dev/null || true
 		hygiene "base kernel build (upgrade legs)" fail $(($(date +%s) - t)) \
 			"does not build (build/logs/build-base.log, config-rig.log)"
 	fi
@@ -125,8 +142,8 @@ for c in $commits; do
 		done_step
 		continue
 	fi
-	if "$TOP/rig/kbuild.sh" config rig "$SRC" && "$TOP/rig/kbuild.sh" image rig "$SRC"; then
-		cp "$LOGS/build-rig.log" "$LOGS/build-patch-$i.log"
+	if build_kernel rig; then
+		cp "$(build_log rig)" "$LOGS/build-patch-$i.log"
 		warn=$(grep -c 'warning:' "$LOGS/build-patch-$i.log" || true)
 		[ "$i" -ne "$n" ] || tip_ok=yes
 		if [ "$warn" -eq 0 ]; then
@@ -137,23 +154,22 @@ for c in $commits; do
 		fi
 	else
 		hygiene "build $(printf %04d "$i") $subject" fail $(($(date +%s) - t)) \
-			"does not build (build/logs/build-rig.log)"
-		cp "$LOGS/build-rig.log" "$LOGS/build-patch-$i.log"
+			"does not build (build/logs/build-patch-$i.log)"
+		cp "$(build_log rig)" "$LOGS/build-patch-$i.log"
 	fi
 	done_step
 done
 git -C "$SRC" checkout -q series
 if [ "$n" -eq 0 ]; then
 	step "kernel build (rig)"
-	"$TOP/rig/kbuild.sh" image rig "$SRC"
+	build_kernel rig
 	done_step
 fi
 if [ "$n" -gt 0 ] && [ -n "$touched" ]; then
 	step "sparse (tip)"
 	# shellcheck disable=SC2086
-	"$TOP/rig/kbuild.sh" sparse rig "$SRC" $touched | sed 's/:[0-9]*:[0-9]*:/:/' |
-		LC_ALL=C sort >"$LOGS/sparse-tip.txt"
-	new=$(LC_ALL=C comm -13 "$LOGS/sparse-base.txt" "$LOGS/sparse-tip.txt")
+	"$TOP/rig/kbuild.sh" sparse rig "$SRC" $touched | warning_keys >"$LOGS/sparse-tip.tsv"
+	new=$(new_warnings "$LOGS/sparse-base.tsv" "$LOGS/sparse-tip.tsv")
 	if [ -z "$new" ]; then
 		hygiene "sparse C=2 ($(echo "$touched" | wc -w) files)" pass "" ""
 	else
@@ -173,14 +189,14 @@ fi
 # Nothing below means anything if the tip does not build.
 if [ "$n" -gt 0 ] && [ "$tip_ok" != yes ]; then
 	say "the tip of the series does not build: no legs run"
-	python3 "$TOP/rig/report.py" --logs "$LOGS" --legs \
-		--kunit-py "$SRC/tools/testing/kunit/kunit.py" || true
+	reported=yes
+	report "$LOGS" || true
 	exit 1
 fi
 
 step "kvm selftests (static)"
 t=$(date +%s)
-if "$TOP/rig/kbuild.sh" selftests rig "$SRC" "$BUILD/tests"; then
+if build_tests "$SRC" "$BUILD/tests"; then
 	hygiene "kvm selftests build" pass $(($(date +%s) - t)) ""
 else
 	hygiene "kvm selftests build" fail $(($(date +%s) - t)) "see build/logs/selftests-rig.log"
@@ -189,25 +205,23 @@ done_step
 
 # shellcheck disable=SC2086 # $legs is a list of words
 set -- $legs
-if printf '%s\n' "$@" | grep -qx debug; then
+if plan configs "$@" | grep -qx debug; then
 	step "kernel build (debug: KASAN, lockdep, UBSAN)"
-	"$TOP/rig/kbuild.sh" config debug "$SRC"
-	"$TOP/rig/kbuild.sh" image debug "$SRC"
+	build_kernel debug
 	done_step
 fi
 
 step initramfs
-"$TOP/rig/initramfs.sh" "$BUILD/tests" "$BUILD/initramfs.cpio.gz"
+build_initramfs "$BUILD/tests" "$BUILD/initramfs.cpio.gz"
 done_step
-if printf '%s\n' "$@" | grep -q '^vmm-'; then
+if for l in "$@"; do plan get "$l" kind; done | grep -qvx cpu; then
 	# The real-VMM legs: the guest's kernel (PV stolen time), Debian's
 	# QEMU 7.2 and 10.0, the host's initramfs.  If that fails, the vmm
 	# legs are reported as not run.
 	step "real-VMM legs: guest kernel, Debian's QEMU"
 	t=$(date +%s)
 	rm -f "$BUILD/vmm/initramfs.cpio"
-	if "$TOP/rig/kbuild.sh" config guest "$SRC" && "$TOP/rig/kbuild.sh" image guest "$SRC" &&
-		"$TOP/rig/vmm.sh" prepare "$OUT/guest/arch/arm64/boot/Image"; then
+	if build_kernel guest && "$TOP/rig/vmm.sh" prepare "$(image_path guest)"; then
 		hygiene "real-VMM legs prepared" pass $(($(date +%s) - t)) ""
 	else
 		hygiene "real-VMM legs prepared" fail $(($(date +%s) - t)) "see build/logs/build-guest.log and build/vmm/*.log"
@@ -215,12 +229,10 @@ if printf '%s\n' "$@" | grep -q '^vmm-'; then
 	done_step
 fi
 
-# shellcheck source=/dev/null
-. "$BUILD/qemu/env"
 step "legs: $* ($(nproc) at a time, icount)"
-"$TOP/rig/legs.sh" "$@"
+boot_legs "$@"
 done_step
 
 say "total: $(($(date +%s) - T0))s (step times: build/logs/timings.tsv)"
-exec python3 "$TOP/rig/report.py" --logs "$LOGS" --legs "$@" \
-	--kunit-py "$SRC/tools/testing/kunit/kunit.py"
+reported=yes
+report "$LOGS" "$@"

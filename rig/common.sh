@@ -25,6 +25,9 @@ export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-true}"
 export GIT_COMMITTER_NAME="rig" GIT_COMMITTER_EMAIL="rig@localhost"
 export GIT_COMMITTER_DATE="@0 +0000"
 
+# Kernels are built as the rig, not as whoever runs it.
+export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
+
 say() { printf '%s\n' "rig: $*"; }
 die() { printf '%s\n' "rig: error: $*" >&2; exit 1; }
 
@@ -133,4 +136,90 @@ papt_setup() {
 	done
 	papt "$_d" update >"$_d/update.log" 2>&1 ||
 		die "apt-get update with deb-src failed (see $_d/update.log)"
+}
+
+# kmake SRC OUT ARGS...: the kernel's make, arm64 cross through ccache,
+# out of tree in OUT.
+kmake() {
+	_src=$1 _out=$2
+	shift 2
+	make -C "$_src" O="$_out" CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" "$@"
+}
+
+# with_progress WHAT LOG COMMAND...: COMMAND with its output in LOG, a
+# progress line every 30 s; on failure its first errors and a die.
+with_progress() {
+	_what=$1 _log=$2
+	shift 2
+	_t0=$(date +%s)
+	_parent=$$
+	# (sleep without our stdout: a pipe reading it ends with the command)
+	(while sleep 30 >/dev/null 2>&1 && kill -0 "$_parent" 2>/dev/null; do
+		say "$_what: $(($(date +%s) - _t0))s, $(grep -c '^  [A-Z]' "$_log" || true) steps"
+	done) &
+	_ticker=$!
+	_rc=0
+	"$@" >"$_log" 2>&1 || _rc=$?
+	kill "$_ticker" 2>/dev/null || true
+	[ "$_rc" -eq 0 ] || {
+		grep -E 'error|Error' "$_log" | head -n 15 >&2
+		die "$_what failed (full log: $_log)"
+	}
+	say "$_what: $(($(date +%s) - _t0))s"
+}
+
+# image_path CONFIG [OUT]: the kernel image rig/kbuild.sh builds for
+# CONFIG under OUT (build/out; BUILD=DIR's kbuild.sh: DIR/out).
+image_path() {
+	printf '%s\n' "${2:-$OUT}/$1/arch/arm64/boot/Image"
+}
+
+# build_log CONFIG: the log of rig/kbuild.sh's last image build of CONFIG.
+build_log() {
+	printf '%s\n' "$LOGS/build-$1.log"
+}
+
+# patch_files: the series' patches in order, without the cover letter.
+patch_files() {
+	find "$TOP/patches" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+		! -name '0000-cover-letter.patch' | LC_ALL=C sort
+}
+
+# touched_c_files GIT FROM TO [DIFF OPTIONS...]: the C files outside tools/
+# that FROM..TO changes, one per line.
+touched_c_files() {
+	_git=$1 _from=$2 _to=$3
+	shift 3
+	git -C "$_git" diff --name-only "$@" "$_from" "$_to" -- '*.c' | grep -v '^tools/' || true
+}
+
+# The one comparator of "new warnings against the base" (sparse, the
+# compiler, W=1).  A warning line is "KEY<TAB>TEXT": TEXT as the tool
+# printed it, KEY the same without line and column (code moving does not
+# make a warning new); a line without a TAB is its own key.
+# warning_keys: compiler-style lines on stdin as KEY<TAB>TEXT.
+warning_keys() {
+	awk '{ k = $0; sub(/:[0-9]+:[0-9]+: /, ": ", k); print k "\t" $0 }'
+}
+# new_warnings BASE TIP: the TEXT of TIP's lines whose KEY BASE has not,
+# counting repeats (a warning twice at the tip and once at the base is
+# new once).
+new_warnings() {
+	awk -F '\t' 'FILENAME == ARGV[1] { n[$1]++; next }
+	{ if (n[$1] > 0) n[$1]--; else print $NF }' "$1" "$2"
+}
+
+# plan ARGS...: tests/legs and tests/plan through rig/plan.py (see there).
+plan() {
+	python3 "$TOP/rig/plan.py" "$@"
+}
+
+# boot_leg LEG KERNEL INITRD LOG [LEG.PY OPTIONS...]: boot one leg under
+# the QEMU that build/qemu/env (or the env sourced last) names.
+boot_leg() {
+	_leg=$1 _kernel=$2 _initrd=$3 _log=$4
+	shift 4
+	mkdir -p "$(dirname -- "$_log")"
+	python3 "$TOP/rig/leg.py" --leg "$_leg" --kernel "$_kernel" \
+		--initrd "$_initrd" --qemu-root "$QEMU_ROOT" --log "$_log" "$@"
 }

@@ -7,7 +7,7 @@ set -eu
 
 PKGS="make git python3 perl bc bison flex cpio kmod rsync xz-utils gzip
  libssl-dev libelf-dev ccache sparse mmdebstrap dpkg-dev
- gcc-aarch64-linux-gnu libc6-dev-arm64-cross $*"
+ gcc-aarch64-linux-gnu libc6-dev-arm64-cross shellcheck pyflakes3 mypy $*"
 
 installed() {
 	dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q ' installed$'

@@ -21,6 +21,8 @@
 set -eu
 # shellcheck source=rig/common.sh
 . "$(dirname -- "$0")/common.sh"
+# shellcheck source=rig/steps.sh
+. "$TOP/rig/steps.sh"
 
 DISTRO=$BUILD/distro
 DEBS=$BUILD/deb
@@ -29,13 +31,9 @@ DEBS=$BUILD/deb
 # makes the module signing key, fakeroot is bindeb-pkg's.
 DEPS="gcc-arm-linux-gnueabihf dwarves openssl fakeroot"
 COMPAT=arm-linux-gnueabihf-
-export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
-
-kmake() {	# SRC OUT make-args...
-	s=$1 o=$2
-	shift 2
-	make -C "$s" O="$o" CC="ccache ${CROSS_COMPILE}gcc" \
-		CROSS_COMPILE_COMPAT="$COMPAT" -j"$JOBS" "$@"
+# The compat vDSO's compiler, for every make of a Debian-config tree.
+dkmake() {	# SRC OUT make-args...
+	kmake "$@" CROSS_COMPILE_COMPAT="$COMPAT"
 }
 
 # Debian's arm64 config from the linux-config-6.1 package of the base's
@@ -81,7 +79,7 @@ configure() {
 	"$1/scripts/config" --file "$2/.config" \
 		--set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "" \
 		--set-str MODULE_SIG_KEY certs/signing_key.pem
-	kmake "$1" "$2" -s LOCALVERSION="$3" olddefconfig
+	dkmake "$1" "$2" -s LOCALVERSION="$3" olddefconfig
 	! grep -q '"debian/' "$2/.config" || die "$2/.config still names debian/ files"
 	"$1/scripts/diffconfig" "$CONFIG" "$2/.config" >"$2/debian-config.diff"
 }
@@ -104,14 +102,11 @@ setup() {
 	"$TOP/rig/deps.sh" $DEPS
 	need "${CROSS_COMPILE}gcc" "${COMPAT}gcc" ccache make git pahole openssl dpkg-deb xz
 	debian_config
-	if ! git -C "$SRC" rev-parse -q --verify series >/dev/null 2>&1; then
-		"$TOP/rig/base.sh"
-		"$TOP/rig/series.sh" apply
-	fi
+	# shellcheck disable=SC2086 # one package a word
+	git -C "$SRC" rev-parse -q --verify series >/dev/null 2>&1 || prepare $DEPS
 	TIP=$(git -C "$SRC" rev-parse series)
 	n=$(git -C "$SRC" rev-list --count "base..$TIP")
-	np=$(find "$TOP/patches" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
-		! -name '0000-cover-letter.patch' | wc -l)
+	np=$(patch_files | wc -l)
 	[ "$n" -eq "$np" ] ||
 		say "warning: build/src's series has $n commits, patches/ $np patches: 'rig/series.sh apply' (make check does it) updates it"
 	worktree "$DISTRO/src-tip" "$TIP"
@@ -149,21 +144,13 @@ warnings() {	# SRC LOG
 count() {	# OBJECT FILE.tsv
 	awk -F '\t' -v o="$1" '$1 == o { n++ } END { print n + 0 }' "$2"
 }
-# Warnings of OBJ_TIP in TIP.tsv that OBJ_BASE has not in BASE.tsv, as
-# printed (file:line:col), counting repeats.
-new_warnings() {	# OBJ_BASE BASE.tsv OBJ_TIP TIP.tsv
-	awk -F '\t' -v ob="$1" -v ot="$3" '
-	FILENAME == ARGV[1] { if ($1 == ob) n[$2]++; next }
-	$1 == ot { if (n[$2] > 0) n[$2]--; else print $3 }' "$2" "$4"
+# obj_warnings OBJECT FILE.tsv: OBJECT's warnings as KEY<TAB>TEXT (common.sh).
+obj_warnings() {
+	awk -F '\t' -v o="$1" '$1 == o { print $2 "\t" $3 }' "$2"
 }
-
 canon() {	# the first path of each line on stdin, without "dir/../" steps
 	awk '{ while (sub(/[^\/.][^\/]*\/\.\.\//, "", $1)) ; print }'
 }
-minus() {	# A B: the lines of B not in A, counting repeats
-	awk 'FILENAME == ARGV[1] { n[$0]++; next } { if (n[$0] > 0) n[$0]--; else print }' "$1" "$2"
-}
-
 cmd_check() {
 	HYG=${1:-}
 	[ -z "$HYG" ] || case $HYG in /*) ;; *) HYG=$PWD/$HYG ;; esac
@@ -175,7 +162,7 @@ cmd_check() {
 	RESULTS=$logs/results.tsv
 	: >"$RESULTS"
 	need_space 4 "the distro check (two Debian-config out dirs)"
-	files=$(git -C "$SRC" diff --name-only base "$TIP" -- '*.c' | grep -v '^tools/' || true)
+	files=$(touched_c_files "$SRC" base "$TIP")
 	say "distro check: $(echo "$files" | wc -w) C files of the series (base..$(git -C "$SRC" rev-parse --short "$TIP")), $CONFIG_PKG"
 	changed="" ready=0 tc=0 tb=0
 	for v in base tip; do
@@ -186,7 +173,7 @@ cmd_check() {
 			result "distro config ($v)" fail $(($(date +%s) - t)) "olddefconfig failed: $logs/config-$v.log"
 			continue
 		}
-		kmake "$src" "$out" LOCALVERSION= prepare >"$logs/prepare-$v.log" 2>&1 || {
+		dkmake "$src" "$out" LOCALVERSION= prepare >"$logs/prepare-$v.log" 2>&1 || {
 			result "distro prepare ($v)" fail $(($(date +%s) - t)) "make prepare failed: $logs/prepare-$v.log"
 			continue
 		}
@@ -207,7 +194,7 @@ cmd_check() {
 		dirs=$(for f in $here "arch/$ARCH/x"; do echo "$f"; done |
 			awk -F / -v arch="$ARCH" 'NF > 1 { print ($1 == "arch" ? "arch/" arch : $1) "/" }' | LC_ALL=C sort -u)
 		# shellcheck disable=SC2086 # one directory a word
-		kmake "$src" "$out" -n LOCALVERSION= $dirs >"$logs/dry-$v.log" 2>&1 || {
+		dkmake "$src" "$out" -n LOCALVERSION= $dirs >"$logs/dry-$v.log" 2>&1 || {
 			result "distro objects ($v)" fail "" "make -n failed: $logs/dry-$v.log"
 			continue
 		}
@@ -221,14 +208,14 @@ cmd_check() {
 		# Each object once normally and once with W=1, freshly compiled
 		# (deleted first: ccache replays the warnings of a cached object).
 		# shellcheck disable=SC2086 # one object a word
-		kmake "$src" "$out" -k -Otarget LOCALVERSION= $objs >"$logs/build-$v.log" 2>&1 || true
+		dkmake "$src" "$out" -k -Otarget LOCALVERSION= $objs >"$logs/build-$v.log" 2>&1 || true
 		warnings "$src" "$logs/build-$v.log" >"$logs/warn-$v.tsv"
 		for o in $objs; do
 			[ -e "$out/$o" ] && echo "$o"
 		done >"$logs/built-$v"
 		for o in $objs; do rm -f "$out/$o"; done
 		# shellcheck disable=SC2086
-		kmake "$src" "$out" -k -Otarget LOCALVERSION= W=1 $objs >"$logs/w1-$v.log" 2>&1 || true
+		dkmake "$src" "$out" -k -Otarget LOCALVERSION= W=1 $objs >"$logs/w1-$v.log" 2>&1 || true
 		warnings "$src" "$logs/w1-$v.log" >"$logs/w1-$v.tsv"
 		for o in $objs; do
 			[ -e "$out/$o" ] && echo "$o"
@@ -267,10 +254,14 @@ cmd_check() {
 			else
 				detail="warnings: base $(count "$ob" "$logs/warn-base.tsv"), tip $(count "$ot" "$logs/warn-tip.tsv"); W=1: base $(count "$ob" "$logs/w1-base.tsv"), tip $(count "$ot" "$logs/w1-tip.tsv")"
 			fi
-			new_warnings "$ob" "$logs/warn-base.tsv" "$ot" "$logs/warn-tip.tsv" >"$logs/new"
+			obj_warnings "$ob" "$logs/warn-base.tsv" >"$logs/ob"
+			obj_warnings "$ot" "$logs/warn-tip.tsv" >"$logs/ot"
+			new_warnings "$logs/ob" "$logs/ot" >"$logs/new"
 			# W=1 repeats the normal warnings: only those it adds count again.
-			new_warnings "$ob" "$logs/w1-base.tsv" "$ot" "$logs/w1-tip.tsv" >"$logs/new-w1-all"
-			minus "$logs/new" "$logs/new-w1-all" >"$logs/new-w1"
+			obj_warnings "$ob" "$logs/w1-base.tsv" >"$logs/ob"
+			obj_warnings "$ot" "$logs/w1-tip.tsv" >"$logs/ot"
+			new_warnings "$logs/ob" "$logs/ot" >"$logs/new-w1-all"
+			new_warnings "$logs/new" "$logs/new-w1-all" >"$logs/new-w1"
 			grep -qx "$ot" "$logs/built-w1-tip" || echo "W=1 build failed ($logs/w1-tip.log)" >>"$logs/new-w1"
 			n0=$(grep -c . "$logs/new" || true)
 			n1=$(grep -c . "$logs/new-w1" || true)
@@ -287,27 +278,6 @@ cmd_check() {
 	skip=$(grep -c '	skip	' "$RESULTS" || true)
 	say "distro check: $pass passed, $fail failed, $skip skipped in $(($(date +%s) - T0))s (config and prepare ${tc}s, objects $((tb - tc))s; logs: $logs)"
 	[ "$fail" -eq 0 ]
-}
-
-# Run "$@" with its output in LOG; a progress line every 60 s.
-with_progress() {	# WHAT LOG command...
-	what=$1 log=$2
-	shift 2
-	t0=$(date +%s)
-	parent=$$
-	# (sleep without our stdout: a pipe reading it ends with the command)
-	(while sleep 60 >/dev/null 2>&1 && kill -0 "$parent" 2>/dev/null; do
-		say "$what: $(($(date +%s) - t0))s, $(grep -c '^  [A-Z]' "$log" || true) steps"
-	done) &
-	ticker=$!
-	rc=0
-	"$@" >"$log" 2>&1 || rc=$?
-	kill "$ticker" 2>/dev/null || true
-	[ "$rc" -eq 0 ] || {
-		grep -E 'error|Error' "$log" | head -n 15 >&2
-		die "$what failed (full log: $log)"
-	}
-	say "$what: $(($(date +%s) - t0))s"
 }
 
 # The tip configured for packaging: Debian's config (LOCALVERSION -kvmtime)
@@ -329,13 +299,13 @@ deb_setup() {
 	rig)
 		lv=-kvmtime-rig
 		need_space 3 "a rig-config kernel build"
-		kmake "$src" "$obj" -s KCONFIG_ALLCONFIG="$TOP/config/rig.config" \
+		dkmake "$src" "$obj" -s KCONFIG_ALLCONFIG="$TOP/config/rig.config" \
 			LOCALVERSION="$lv" allnoconfig >"$DEBS/config-$flavour.log" 2>&1 ||
 			die "configuring $flavour failed (see $DEBS/config-$flavour.log)"
 		;;
 	*) die "DEB_CONFIG=$flavour: debian (default) or rig" ;;
 	esac
-	krel=$(kmake "$src" "$obj" -s LOCALVERSION="$lv" kernelrelease)
+	krel=$(dkmake "$src" "$obj" -s LOCALVERSION="$lv" kernelrelease)
 }
 
 cmd_deb() {
@@ -346,7 +316,7 @@ cmd_deb() {
 	rm -f "$DEBS"/*_"$pkgver"_arm64.* "$DEBS"/linux-*-"$krel"_*_arm64.deb \
 		"$DEBS/linux-image-$krel-dbg_"*_arm64.deb
 	with_progress "bindeb-pkg ($flavour config, $krel, $pkgver)" "$DEBS/bindeb-pkg-$flavour.log" \
-		kmake "$src" "$obj" LOCALVERSION="$lv" KDEB_PKGVERSION="$pkgver" \
+		dkmake "$src" "$obj" LOCALVERSION="$lv" KDEB_PKGVERSION="$pkgver" \
 		KDEB_SOURCENAME=linux-kvmtime KDEB_CHANGELOG_DIST=bookworm bindeb-pkg
 	for d in "$DEBS"/*_"$pkgver"_arm64.deb; do
 		say "$(basename "$d"): $(dpkg-deb -f "$d" Package) $(dpkg-deb -f "$d" Version), $(du -h "$d" | cut -f 1)"
@@ -356,7 +326,7 @@ cmd_deb() {
 cmd_image() {
 	DEB_CONFIG=debian deb_setup
 	with_progress "Debian-config kernel ($krel: Image, modules)" "$DEBS/image-debian.log" \
-		kmake "$src" "$obj" LOCALVERSION="$lv" Image modules
+		dkmake "$src" "$obj" LOCALVERSION="$lv" Image modules
 	say "$obj/arch/arm64/boot/Image, $(find "$obj" -name '*.ko' | wc -l) modules"
 }
 
@@ -373,17 +343,18 @@ cmd_legs() {
 	kernel=$(find "$boot/boot" -name 'vmlinuz-*' | head -n 1)
 	say "$(basename "$deb"): $(basename "$kernel")"
 	# the tip's selftests, as make check builds them (seconds when warm)
-	"$TOP/rig/kbuild.sh" selftests rig "$SRC" "$BUILD/tests"
-	"$TOP/rig/initramfs.sh" "$BUILD/tests" "$BUILD/initramfs.cpio.gz"
+	build_tests "$SRC" "$BUILD/tests"
+	build_initramfs "$BUILD/tests" "$BUILD/initramfs.cpio.gz"
 	"$TOP/rig/qemu.sh"
-	# The CPU legs only: the real-VMM legs (vmm-*) need their own
-	# initramfs and guest kernel (make check prepares them).
-	legs=$(awk '!/^#/ && $2 == "rig" && $1 !~ /^vmm-/ { print $1 }' "$TOP/tests/legs")
+	# The CPU legs of the rig's config only: the real-VMM legs need their
+	# own initramfs and guest kernel (make check prepares them).
+	legs=$(for l in $(plan legs); do
+		[ "$(plan get "$l" kind) $(plan get "$l" config)" != "cpu rig" ] || echo "$l"
+	done)
 	# shellcheck disable=SC2086 # one leg a word
-	KERNEL=$kernel LEG_LOGS=$DEBS/logs "$TOP/rig/legs.sh" $legs
+	KERNEL=$kernel LEG_LOGS=$DEBS/logs boot_legs $legs
 	# shellcheck disable=SC2086
-	python3 "$TOP/rig/report.py" --logs "$DEBS/logs" --legs $legs \
-		--kunit-py "$SRC/tools/testing/kunit/kunit.py"
+	report "$DEBS/logs" $legs
 }
 
 case ${1:-} in

@@ -14,11 +14,6 @@ cmd=$1 name=$2 src=$3
 shift 3
 out=$OUT/$name
 mkdir -p "$out" "$LOGS"
-export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
-kmake() {
-	make -C "$src" O="$out" CC="ccache ${CROSS_COMPILE}gcc" -j"$JOBS" "$@"
-}
-
 # config/NAME.config is added when it exists (debug); other names (dev, a
 # developer's build of linux/) get the rig's config in their own out dir.
 fragments() {
@@ -27,37 +22,12 @@ fragments() {
 		echo "$TOP/config/$name.config"
 }
 
-# Run "$@" with output to $1's log, printing progress every 30 s.
-with_progress() {
-	what=$1 log=$2
-	shift 2
-	t0=$(date +%s)
-	"$@" >"$log" 2>&1 &
-	pid=$!
-	while ! wait_for "$pid"; do
-		say "$what: $(($(date +%s) - t0))s, $(grep -c '^  [A-Z]' "$log" || true) steps"
-	done
-	wait "$pid" || {
-		grep -E 'error|Error' "$log" | head -n 15 >&2
-		die "$what failed (full log: $log)"
-	}
-}
-wait_for() {	# true once $1 has exited, checking for up to 30 s
-	i=0
-	while [ $i -lt 30 ]; do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 case $cmd in
 config)
 	frag=$out/fragment.config
 	# shellcheck disable=SC2046 # one file name per line, no spaces
 	cat $(fragments) >"$frag"
-	kmake -s KCONFIG_ALLCONFIG="$frag" allnoconfig >"$LOGS/config-$name.log" 2>&1 ||
+	kmake "$src" "$out" -s KCONFIG_ALLCONFIG="$frag" allnoconfig >"$LOGS/config-$name.log" 2>&1 ||
 		die "configuring $name failed (see $LOGS/config-$name.log)"
 	# A symbol no Kconfig file defines yet is one a later patch of the
 	# series adds: not an error while building the patches in order.
@@ -73,7 +43,7 @@ config)
 	;;
 image)
 	need_space 3 "the $name kernel build"
-	with_progress "kernel build ($name)" "$LOGS/build-$name.log" kmake Image
+	with_progress "kernel build ($name)" "$(build_log "$name")" kmake "$src" "$out" Image
 	;;
 sparse)
 	need sparse
@@ -81,12 +51,12 @@ sparse)
 	for f in "$@"; do objs="$objs ${f%.c}.o"; done
 	# Force the files through the checker even when their objects are fresh.
 	# shellcheck disable=SC2086
-	kmake C=2 $objs 2>&1 | grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' |
+	kmake "$src" "$out" C=2 $objs 2>&1 | grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' |
 		sed "s|^$src/||; s|^\\.\\./||" || true
 	;;
 selftests)
 	dest=$1
-	kmake -s headers_install >"$LOGS/headers-$name.log" 2>&1 ||
+	kmake "$src" "$out" -s headers_install >"$LOGS/headers-$name.log" 2>&1 ||
 		die "headers_install failed (see $LOGS/headers-$name.log)"
 	obj=$out/kselftest-kvm
 	rm -rf "$dest" && mkdir -p "$obj" "$dest"

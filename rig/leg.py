@@ -16,27 +16,15 @@ import sys
 import tempfile
 import threading
 import time
+from typing import List, Optional, Tuple
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from plan import LEGS, Leg, PlanError, fail, read_legs
+
 ICOUNT = 'shift=3,sleep=off'
 
 
-def read_legs(path):
-    """tests/legs as {name: dict}."""
-    legs = {}
-    with open(path) as f:
-        for line in f:
-            line = line.split('#', 1)[0].split()
-            if not line:
-                continue
-            name, config, wall, cpu = line[:4]
-            extra = ' '.join(line[4:])
-            legs[name] = {'name': name, 'config': config, 'wall': int(wall),
-                          'cpu': cpu, 'extra': '' if extra == '-' else extra}
-    return legs
-
-
-def stage(qemu_root, leg, files):
+def stage(qemu_root: str, leg: str,
+          files: List[str]) -> Tuple[Optional[str], List[str]]:
     """Make files (kernel, initrd, plugin) visible inside QEMU's root, in a
     folder of this run's own (runs of the same leg may overlap: bench boots
     two kernels at once); return that folder and the paths as QEMU sees
@@ -58,7 +46,7 @@ def stage(qemu_root, leg, files):
     return dest, paths
 
 
-def share_path(qemu_root, share):
+def share_path(qemu_root: str, share: str) -> str:
     """The folder share as QEMU, chrooted into qemu_root, sees it."""
     share = os.path.abspath(share)
     if qemu_root == '/':
@@ -71,20 +59,21 @@ def share_path(qemu_root, share):
     return '/' + inner
 
 
-def qemu_argv(args, leg, kernel, initrd, monitor, plugin=None):
+def qemu_argv(args: argparse.Namespace, leg: Leg, kernel: str, initrd: str,
+              monitor: str, plugin: Optional[str] = None) -> List[str]:
     argv = [] if args.qemu_root == '/' else ['chroot', args.qemu_root]
     # A CPU stuck in the kernel (interrupts off or not) stalls RCU: the
     # other CPU reports it and the panic ends the leg at once, instead of
     # at its wall-clock limit.  (arm64 6.1 has no hard lockup detector.)
     cmdline = ('console=ttyAMA0 panic=-1 sysctl.kernel.panic_on_rcu_stall=1 '
-               'rig.leg=%s %s %s') % (leg['name'], leg['extra'], args.append)
+               'rig.leg=%s %s %s') % (leg.name, leg.append, args.append)
     if args.share:
         # The guest's hostfile (tests/vmm/hostfile.c) reads and writes
         # the folder through semihosting, by its path as QEMU sees it.
         cmdline += ' rig.share=' + share_path(args.qemu_root, args.share)
     argv += ['qemu-system-aarch64',
              '-M', 'virt,virtualization=on,gic-version=3',
-             '-cpu', leg['cpu'], '-smp', str(args.smp), '-m', args.mem,
+             '-cpu', leg.cpu, '-smp', str(args.smp), '-m', args.mem,
              '-display', 'none', '-serial', 'stdio',
              # Only for a hung leg's CPU dump (dump_cpus).
              '-monitor', 'unix:%s,server=on,wait=off' % monitor,
@@ -101,7 +90,7 @@ def qemu_argv(args, leg, kernel, initrd, monitor, plugin=None):
     return argv
 
 
-def dump_cpus(monitor, out_path):
+def dump_cpus(monitor: str, out_path: str) -> None:
     """Write where every CPU of the guest is (QEMU's "info registers -a"
     through its monitor socket) to out_path: what a leg that hangs
     without a word from its kernel leaves for a human."""
@@ -133,7 +122,7 @@ def dump_cpus(monitor, out_path):
         f.write(text[text.find('CPU#'):] if 'CPU#' in text else text)
 
 
-def run(argv, log_path, wall, monitor):
+def run(argv: List[str], log_path: str, wall: int, monitor: str) -> str:
     """Run QEMU, copy its output to log_path with time stamps.
     Returns 'ok', 'timeout' or 'qemu-error: ...'."""
     t0 = time.monotonic()
@@ -142,7 +131,7 @@ def run(argv, log_path, wall, monitor):
 
     killed = threading.Event()
 
-    def timeout():
+    def timeout() -> None:
         killed.set()
         try:
             dump_cpus(monitor, log_path + '.cpus')
@@ -151,6 +140,7 @@ def run(argv, log_path, wall, monitor):
     timer = threading.Timer(wall, timeout)
     timer.start()
     last_report = t0
+    assert proc.stdout is not None
     with open(log_path, 'w', errors='replace') as log:
         for raw in proc.stdout:
             now = time.monotonic() - t0
@@ -175,14 +165,14 @@ def run(argv, log_path, wall, monitor):
     return 'ok'
 
 
-def main():
+def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument('--leg', required=True)
     p.add_argument('--kernel', required=True)
     p.add_argument('--initrd', required=True)
     p.add_argument('--log', required=True)
     p.add_argument('--qemu-root', default='/')
-    p.add_argument('--legs-file', default=os.path.join(TOP, 'tests', 'legs'))
+    p.add_argument('--legs-file', default=LEGS)
     # A fixed shift ties guest time to executed instructions (8 ns each):
     # timings repeat whatever the host's load, and idle time is skipped.
     # shift=auto adapts to host speed and let a timer test fail 1 run in 26.
@@ -199,16 +189,19 @@ def main():
                    help='an argument for the plugin, e.g. trace=7 (rig-count)')
     args = p.parse_args()
 
-    legs = read_legs(args.legs_file)
+    try:
+        legs = read_legs(args.legs_file)
+    except (PlanError, OSError) as e:
+        fail(str(e))
     if args.leg not in legs:
         sys.exit('rig: error: unknown leg %s (tests/legs has: %s)' %
                  (args.leg, ' '.join(legs)))
     leg = legs[args.leg]
     files = [args.kernel, args.initrd] + ([args.plugin] if args.plugin else [])
-    staged, paths = stage(args.qemu_root, leg['name'], files)
+    staged, paths = stage(args.qemu_root, leg.name, files)
     # The monitor's socket: beside the staged files, where a chrooted
     # QEMU sees it too.
-    sockdir = staged or tempfile.mkdtemp(prefix=leg['name'] + '.', dir='/tmp')
+    sockdir = staged or tempfile.mkdtemp(prefix=leg.name + '.', dir='/tmp')
     monitor = os.path.join(sockdir, 'monitor.sock')
     inner = monitor if not staged else \
         '/' + os.path.relpath(monitor, os.path.abspath(args.qemu_root))
@@ -216,10 +209,10 @@ def main():
     with open(args.log + '.cmd', 'w') as f:
         f.write(' '.join(argv) + '\n')
     try:
-        status = run(argv, args.log, args.wall or leg['wall'], monitor)
+        status = run(argv, args.log, args.wall or leg.wall, monitor)
     finally:
         shutil.rmtree(sockdir, ignore_errors=True)
-    print('  %s: %s' % (leg['name'], status), flush=True)
+    print('  %s: %s' % (leg.name, status), flush=True)
     return 0 if status == 'ok' else 1
 
 

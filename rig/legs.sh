@@ -21,14 +21,15 @@ trap 'exit 130' INT TERM
 
 # boot LEG [LEG.PY OPTIONS]: boot one leg; "not booted" when its kernel or
 # initramfs is missing (the report then fails the leg as not run).
+# (KERNEL: one kernel for every leg; INITRD: the CPU legs' initramfs.)
 boot() {
 	leg=$1
 	shift
-	config=$(awk -v l="$leg" '$1 == l { print $2 }' "$TOP/tests/legs")
-	kernel=${KERNEL:-$OUT/$config/arch/arm64/boot/Image}
-	case $leg in
-	vmm-*) initrd=$BUILD/vmm/initramfs.cpio ;;
-	*) initrd=${INITRD:-$BUILD/initramfs.cpio.gz} ;;
+	config=$(plan get "$leg" config)
+	kernel=${KERNEL:-$(image_path "$config")}
+	case $(plan get "$leg" kind) in
+	cpu) initrd=${INITRD:-$BUILD/initramfs.cpio.gz} ;;
+	*) initrd=$BUILD/vmm/initramfs.cpio ;;
 	esac
 	for f in "$kernel" "$initrd"; do
 		if [ ! -e "$f" ]; then
@@ -38,9 +39,8 @@ boot() {
 	done
 	say "leg $leg: booting ${KERNEL:-$config kernel}"
 	# shellcheck disable=SC2086 # LEG_ARGS: extra leg.py options, split on purpose
-	python3 "$TOP/rig/leg.py" --leg "$leg" --kernel "$kernel" \
-		--initrd "$initrd" --qemu-root "$QEMU_ROOT" \
-		--log "${LEG_LOGS:-$LOGS}/legs/$leg.log" ${LEG_ARGS:-} "$@" || true
+	boot_leg "$leg" "$kernel" "$initrd" "${LEG_LOGS:-$LOGS}/legs/$leg.log" \
+		${LEG_ARGS:-} "$@" || true
 }
 
 # The upgrade legs (vmm-upgrade-N) boot one after the other, in the order
@@ -74,19 +74,13 @@ job() {
 	) &
 }
 
-for leg in "$@"; do
-	awk -v l="$leg" '$1 == l { found = 1 } END { exit !found }' "$TOP/tests/legs" ||
-		die "unknown leg $leg (see tests/legs)"
-done
-chain=$(awk '!/^#/ && $1 ~ /^vmm-upgrade-/ { print $1 }' "$TOP/tests/legs" |
-	while read -r leg; do
-		case " $* " in *" $leg "*) echo "$leg" ;; esac
-	done)
+plan select "$@" >/dev/null || die "legs.sh: name legs of tests/legs"
+chain=$(plan chain "$@" | tr "\n" " ")
 # The chain first: it is the longest job.
 [ -z "$chain" ] || job upgrade_chain
 for leg in "$@"; do
-	case $leg in
-	vmm-upgrade-*) ;;
+	case " $chain " in
+	*" $leg "*) ;;
 	*) job boot "$leg" ;;
 	esac
 done

@@ -28,14 +28,10 @@ for s in ${ONLY:-}; do
 	printf '%s\n' "$sources" | grep -qx "$s" ||
 		die "unknown source '$s'; tests/portability has: $(echo "$sources" | tr '\n' ' ')"
 done
-for l in $PLEGS; do
-	awk -v l="$l" '$1 == l { f = 1 } END { exit !f }' "$TOP/tests/legs" ||
-		die "leg $l is not in tests/legs"
-done
-for t in $PTESTS; do
-	awk -v t="$t" '$1 == t { f = 1 } END { exit !f }' "$TOP/tests/plan" ||
-		die "test $t is not in tests/plan"
-done
+# shellcheck disable=SC2086 # one leg a word
+plan select $PLEGS >/dev/null || die "PLEGS: legs of tests/legs"
+# shellcheck disable=SC2086 # one test a word
+plan tests $PTESTS >/dev/null || die "PTESTS: tests of tests/plan"
 field() {	# field NAME COLUMN
 	awk -v n="$1" -v c="$2" '!/^#/ && $1 == n { print $c }' "$LIST"
 }
@@ -129,7 +125,7 @@ for name in $sources; do
 		awk -v want="$PTESTS" 'BEGIN { n = split(want, w, /[ \n]+/); for (i = 1; i <= n; i++) keep[w[i]] = 1 }
 			/^#/ || !NF || ($1 in keep)' "$TOP/tests/plan" >"$logs/plan"
 		# shellcheck disable=SC2086 # $PLEGS is a list of words
-		KERNEL=$p/out/rig/arch/arm64/boot/Image INITRD=$PDIR/$name.cpio.gz LEG_LOGS=$logs \
+		KERNEL=$(image_path rig "$p/out") INITRD=$PDIR/$name.cpio.gz LEG_LOGS=$logs \
 			LEG_ARGS="--append rig.only=$(echo $PTESTS | tr ' ' ',')${WALL:+ --wall $WALL}" \
 			"$TOP/rig/legs.sh" $PLEGS
 		# shellcheck disable=SC2086

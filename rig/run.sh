@@ -5,29 +5,32 @@
 set -eu
 # shellcheck source=rig/common.sh
 . "$(dirname -- "$0")/common.sh"
+# shellcheck source=rig/steps.sh
+. "$TOP/rig/steps.sh"
 
 leg=${LEG:-max-vhe}
-"$TOP/rig/deps.sh"
-"$TOP/rig/base.sh"
-"$TOP/rig/qemu.sh"
-"$TOP/rig/series.sh" apply
-step "kernel build (rig)"
-"$TOP/rig/kbuild.sh" config rig "$SRC"
-"$TOP/rig/kbuild.sh" image rig "$SRC"
-done_step
+# The leg's name before anything is built (python3 may still be missing
+# on a new machine: the package step comes first then).
+command -v python3 >/dev/null 2>&1 || "$TOP/rig/deps.sh"
+plan select "$leg" >/dev/null || die "LEG=$leg: name one leg of tests/legs, e.g. LEG=n1-nvhe"
+case $(plan get "$leg" kind) in
+cpu) ;;
+*) die "LEG=$leg is a real-VMM leg: make run boots the CPU legs (make check runs the others)" ;;
+esac
+config=$(plan get "$leg" config)
+# shellcheck disable=SC2119 # no extra packages
+prepare
+step "kernel build ($config)"; build_kernel "$config"; done_step
 step "kvm selftests and demo"
-"$TOP/rig/kbuild.sh" selftests rig "$SRC" "$BUILD/tests"
+build_tests "$SRC" "$BUILD/tests"
+build_initramfs "$BUILD/tests" "$BUILD/initramfs.cpio.gz"
 done_step
-"$TOP/rig/initramfs.sh" "$BUILD/tests" "$BUILD/initramfs.cpio.gz"
 # shellcheck source=/dev/null
 . "$BUILD/qemu/env"
-mkdir -p "$LOGS/legs"
+log=$LOGS/legs/run-$leg.log
 say "booting leg $leg under $QEMU_VERSION"
-python3 "$TOP/rig/leg.py" --leg "$leg" --append rig.only=rig.demo \
-	--kernel "$OUT/rig/arch/arm64/boot/Image" \
-	--initrd "$BUILD/initramfs.cpio.gz" --qemu-root "$QEMU_ROOT" \
-	--log "$LOGS/legs/run-$leg.log" || true
-sed -n 's/^\[[ 0-9.]*\] //p' "$LOGS/legs/run-$leg.log" |
+boot_leg "$leg" "$(image_path "$config")" "$BUILD/initramfs.cpio.gz" "$log" \
+	--append rig.only=rig.demo || true
+sed -n 's/^\[[ 0-9.]*\] //p' "$log" |
 	grep -E '^(rig: (init|kvm-mode)|demo:|Linux version)' || true
-grep -q 'rig: end rig.demo rc=0' "$LOGS/legs/run-$leg.log" ||
-	die "the demo did not complete: see $LOGS/legs/run-$leg.log"
+grep -q 'rig: end rig.demo rc=0' "$log" || die "the demo did not complete: see $log"

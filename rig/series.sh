@@ -5,6 +5,11 @@
 #   series.sh export   linux/ -> patches/ (git format-patch + cover letter;
 #                      UPTO=REV exports only base..REV)
 #   series.sh status   "clean" when linux/ and patches/ agree, else what differs
+#   series.sh tested-on  series/tested-on.txt, the cover letter's "Tested on",
+#                      from a make check's report (REPORT=FILE, default
+#                      build/logs/report.json): the one step that takes
+#                      results into the series; export and status read only
+#                      linux/ and series/
 set -eu
 # shellcheck source=rig/common.sh
 . "$(dirname -- "$0")/common.sh"
@@ -12,11 +17,7 @@ need git
 
 PATCHES=$TOP/patches
 COVER_TEXT=$TOP/series/cover.txt
-
-patch_files() {
-	find "$PATCHES" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
-		! -name '0000-cover-letter.patch' | LC_ALL=C sort
-}
+TESTED_ON=$TOP/series/tested-on.txt
 
 # Apply patches/ on top of the base tag in git tree $1, one commit each.
 # Committer identity and dates are fixed (common.sh), so the resulting
@@ -76,16 +77,21 @@ export_to() {
 		git -C "$src" -c core.abbrev=12 -c diff.noprefix=false -c format.signature= \
 		format-patch -q --zero-commit --no-signature --cover-letter \
 		--no-renames -o "$dst" "base..$tip"
-	# make distro-legs' report counts only if its kernel is this tip: one
-	# packaged from build/src's series (src_build_id) holding this tree.
+	python3 "$TOP/rig/cover.py" fill "$dst/0000-cover-letter.patch" "$COVER_TEXT" \
+		"$TESTED_ON" "$(git -C "$src" log -1 --format=%aD "$tip")"
+}
+
+# series/tested-on.txt from REPORT (make check's report.json).  make
+# distro-legs' report joins it only if its kernel is build/src's tip: one
+# packaged from build/src's series (src_build_id).
+cmd_tested_on() {
+	report=${REPORT:-$LOGS/report.json}
+	[ -r "$report" ] || die "no $report: run make check first (or REPORT=FILE)"
 	ver=
-	if git -C "$SRC" rev-parse -q --verify series >/dev/null 2>&1 &&
-		[ "$(git -C "$SRC" rev-parse 'series^{tree}')" = "$(git -C "$src" rev-parse "$tip^{tree}")" ]; then
-		ver=$(src_build_id)
-	fi
-	python3 "$TOP/rig/cover.py" "$dst/0000-cover-letter.patch" "$COVER_TEXT" \
-		"$(git -C "$src" log -1 --format=%aD "$tip")" \
-		"$LOGS/report.json" "$TOP/tests/legs" "$BUILD/deb/logs" "$ver"
+	! git -C "$SRC" rev-parse -q --verify series >/dev/null 2>&1 || ver=$(src_build_id)
+	python3 "$TOP/rig/cover.py" tested-on "$report" "$BUILD/deb/logs" "$ver" >"$TESTED_ON.tmp"
+	mv "$TESTED_ON.tmp" "$TESTED_ON"
+	say "$TESTED_ON from $report; 'make export' puts it in the cover letter"
 }
 
 # UPTO=REV exports base..REV only, to land the finished start of a series.
@@ -144,5 +150,6 @@ apply) cmd_apply ;;
 tree) cmd_tree ;;
 export) cmd_export ;;
 status) cmd_status ;;
-*) die "usage: series.sh apply|tree|export|status" ;;
+tested-on) cmd_tested_on ;;
+*) die "usage: series.sh apply|tree|export|status|tested-on" ;;
 esac

@@ -15,9 +15,11 @@ import json
 import os
 import re
 import sys
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from plan import (LEGS, TOP, VMM_PLAN, PlanError, fail, leg_kind, read_legs,
+                  read_plan)
+
 BEGIN = '<!-- vmm-table begin: make vmm-table writes this -->'
 END = '<!-- vmm-table end -->'
 STAMP = re.compile(r'^\[\s*\d+\.\d+\] ?')
@@ -27,26 +29,26 @@ QEMU = {'72': "QEMU 7.2 (Debian 12)", '100': 'QEMU 10.0 (bookworm-backports)'}
 IRQCHIP = {'v3': 'in-kernel vGICv3', 'user': 'userspace GICv2'}
 
 
-UPGRADE = 'vmm-upgrade-'
+class Row(NamedTuple):
+    """A test of tests/vmm/plan."""
+    test: str
+    legs: Sequence[str]
+    args: Sequence[str]     # ./vmm/run's: VMM IRQCHIP SCENARIO [NAME [OPTION]]
 
 
-def read_plan(path: str) -> List[Tuple[str, List[str], List[str]]]:
-    """[(test name, legs, [VMM, IRQCHIP, SCENARIO, NAME..])] in plan
-    order; the command is ./vmm/run and its arguments."""
+def vmm_plan(path: str) -> List[Row]:
+    """The tests of a real-VMM plan, in plan order; each one runs
+    ./vmm/run."""
     rows = []
-    with open(path) as f:
-        for line in f:
-            fields = line.split()
-            if not fields or fields[0].startswith('#'):
-                continue
-            if len(fields) < 7 or fields[3] != './vmm/run':
-                sys.exit('vmm_table: %s: not "NAME LEGS TIMEOUT ./vmm/run '
-                         'VMM IRQCHIP SCENARIO ...": %s' % (path, line.strip()))
-            rows.append((fields[0], fields[1].split(','), fields[4:]))
+    for t in read_plan(path, read_legs(LEGS)):
+        if len(t.argv) < 4 or t.argv[0] != './vmm/run':
+            sys.exit('vmm_table: %s: not "NAME LEGS TIMEOUT ./vmm/run '
+                     'VMM IRQCHIP SCENARIO ...": %s' % (path, t.text))
+        rows.append(Row(t.name, t.legs, t.argv[1:]))
     return rows
 
 
-def upgrade_step(args: List[str]) -> str:
+def upgrade_step(args: Sequence[str]) -> str:
     """What one upgrade test does, from tests/vmm/run's arguments."""
     scenario, name = args[2], args[3]
     opt = args[4] if len(args) > 4 else ''
@@ -86,9 +88,10 @@ def table(logs: str, plan: str) -> str:
         sys.exit('vmm_table: no %s: run make check first' % path)
     with open(path) as f:
         report = json.load(f)
-    sections = [s for s in report['sections'] if s['name'].startswith('vmm-')]
-    legs = [s for s in sections if not s['name'].startswith(UPGRADE)]
-    upgrade = [s for s in sections if s['name'].startswith(UPGRADE)]
+    sections = [s for s in report['sections']
+                if leg_kind(s['name']) in ('vmm', 'upgrade')]
+    legs = [s for s in sections if leg_kind(s['name']) == 'vmm']
+    upgrade = [s for s in sections if leg_kind(s['name']) == 'upgrade']
     if not sections:
         sys.exit('vmm_table: no vmm-* leg in %s/report.json: run make check '
                  '(or LEGS="vmm-max-vhe ..." make check) first' % logs)
@@ -99,9 +102,9 @@ def table(logs: str, plan: str) -> str:
     head = ['VMM', 'guest GIC', 'scenario'] + [s['name'] for s in legs]
     lines = ['| ' + ' | '.join(head) + ' |',
              '|' + '---|' * len(head)] if legs else []
-    rows = read_plan(plan)
+    rows = vmm_plan(plan)
     for test, test_legs, args in rows:
-        if not legs or any(leg.startswith(UPGRADE) for leg in test_legs):
+        if not legs or any(leg_kind(leg) == 'upgrade' for leg in test_legs):
             continue
         vmm, irqchip, scenario = args[:3]
         cells = [QEMU.get(vmm, vmm), IRQCHIP.get(irqchip, irqchip), scenario]
@@ -118,7 +121,7 @@ def table(logs: str, plan: str) -> str:
                   QEMU['72'], '|---|---|---|---|---|']
         for test, test_legs, args in rows:
             for leg in test_legs:
-                if not leg.startswith(UPGRADE):
+                if leg_kind(leg) != 'upgrade':
                     continue
                 st = status.get((leg, test), 'not run')
                 fig = figs.get(leg, {}).get(test)
@@ -131,68 +134,16 @@ def table(logs: str, plan: str) -> str:
 
 def read_leg_configs() -> Dict[str, str]:
     """{leg: config} from tests/legs."""
-    out = {}
-    with open(os.path.join(TOP, 'tests', 'legs')) as f:
-        for line in f:
-            fields = line.split('#', 1)[0].split()
-            if len(fields) >= 2:
-                out[fields[0]] = fields[1]
-    return out
-
-
-def self_test() -> None:
-    """The figure parser on the lines tests/vmm/run prints."""
-    import tempfile
-    with tempfile.NamedTemporaryFile('w', suffix='.log', delete=False) as f:
-        f.write('[   1.000] rig: begin vmm.a\n'
-                '[   2.000] vmm: longest wake-up across a 4 s pause: 4043 ms\n'
-                '[   3.000] rig: begin vmm.b\n'
-                '[   4.000] vmm: longest wake-up across a 4 s pause: 100 ms\n'
-                '[   5.000] vmm: stop 4 s, cont: longest wake-up after it '
-                '102 ms (bound 1000 ms)\n'
-                '[   6.000] rig: begin vmm.c\n'
-                '[   7.000] vmm: FAIL: no probe summary\n')
-    got = figures(f.name)
-    os.unlink(f.name)
-    want = {'vmm.a': '4043 ms', 'vmm.b': '102 ms'}
-    if got != want:
-        sys.exit('vmm_table self-test: got %r, want %r' % (got, want))
-    steps = {
-        ('72', 'v3', 'upsave', 'compat', 'compat'):
-            'start a VM under kvm.list_ptimer_regs=0, save it as "compat"',
-        ('72', 'v3', 'upsave', 'patched'): 'start a VM, save it as "patched"',
-        ('72', 'v3', 'uprestore', 'compat', 'back'):
-            'restore "compat", save it as "back"',
-        ('72', 'v3', 'uprestore', 'back'): 'restore "back"',
-        ('72', 'v3', 'uprefused', 'patched', 'list'):
-            'restore "patched": QEMU must refuse it (its register list)',
-    }
-    for args, want_step in steps.items():
-        if upgrade_step(list(args)) != want_step:
-            sys.exit('vmm_table self-test: %r gave %r, want %r' %
-                     (args, upgrade_step(list(args)), want_step))
-    # Every line of the real plan parses, and every upgrade test has a
-    # description of its own.
-    for test, legs, args in read_plan(os.path.join(TOP, 'tests', 'vmm',
-                                                   'plan')):
-        if any(leg.startswith(UPGRADE) for leg in legs) and \
-                upgrade_step(args) == ' '.join(args):
-            sys.exit('vmm_table self-test: %s: no description for %r' %
-                     (test, args))
-    print('vmm_table self-test: ok')
+    return {name: leg.config for name, leg in read_legs(LEGS).items()}
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument('--logs', default=os.path.join(TOP, 'build', 'logs'))
-    p.add_argument('--plan', default=os.path.join(TOP, 'tests', 'vmm', 'plan'))
+    p.add_argument('--plan', default=VMM_PLAN)
     p.add_argument('--readme', help='replace the table in this file')
-    p.add_argument('--self-test', action='store_true')
     args = p.parse_args()
-    if args.self_test:
-        self_test()
-        return 0
     text = table(args.logs, args.plan)
     if not args.readme:
         print(text)
@@ -211,4 +162,7 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except PlanError as e:
+        fail(str(e))
