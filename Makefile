@@ -52,7 +52,7 @@ bench:
 portability:
 	@rig/portability.sh
 
-lint:
+lint: deps
 	shellcheck -x -P rig rig/*.sh tests/init tests/vmm/run tests/vmm/guest-init .ci/run
 	pyflakes3 rig/*.py rig/testdata/*.py
 	mypy --strict --cache-dir=/dev/null rig/*.py rig/testdata/*.py

@@ -16,6 +16,8 @@ set -eu
 . "$TOP/rig/steps.sh"
 
 rounds=${ROUNDS:-5}
+number ROUNDS "$rounds" 5
+number JOBS "$JOBS" 3
 bench=$BUILD/bench
 base_src=$BUILD/bench-base-src
 

@@ -15,57 +15,80 @@ hygiene() {
 	[ "$2" = pass ] || say "FAIL $1: $4"
 }
 
-# Every way this script ends prints the closing line: a step that stops
-# it (before the legs) counts as one failure, named.
+# Every way this script ends prints the closing line.  A step that stops
+# it before the legs is one failure, named; stopped during the legs, it
+# reports the legs' logs so far; a failing report counts hygiene.tsv.
 legs=
 reported=no
+base_recorded=no
+closing_line() {
+	[ ! -s "$LOGS/report.txt" ] || return 0
+	printf '%s passed, %s failed, %s skipped\n' \
+		"$(grep -c '	pass	' "$HYG" || true)" \
+		"$(grep -c '	fail	' "$HYG" || true)" \
+		"$(grep -c '	skip	' "$HYG" || true)"
+}
 finish() {
 	rc=$?
-	[ "$reported" = no ] || exit "$rc"
-	[ "$rc" -ne 0 ] || rc=1
-	mkdir -p "$LOGS"
-	hygiene "step: ${STEP_NAME:-start}" fail "" \
-		"make check stopped in this step (exit $rc; its error is above); no leg ran${legs:+ (of: $(printf '%s\n' "$legs" | tr '\n' ' ' | sed 's/ $//'))}"
-	rm -f "$LOGS/report.txt"
-	report "$LOGS" || true
-	# No report (python3 missing, say): the closing line from hygiene.tsv.
-	[ -s "$LOGS/report.txt" ] ||
-		printf '%s passed, %s failed, %s skipped\n' \
-			"$(grep -c '	pass	' "$HYG" || true)" \
-			"$(grep -c '	fail	' "$HYG" || true)" \
-			"$(grep -c '	skip	' "$HYG" || true)"
+	trap - EXIT INT TERM HUP
+	if [ "$reported" = no ]; then
+		[ "$rc" -ne 0 ] || rc=1
+		ran=
+		case ${STEP_NAME:-} in
+		"series: apply patches/") record_base "the series does not apply" ;;
+		"legs: "*) ran=$legs ;;
+		esac
+		record_base ""
+		where=${STEP_NAME:+step: $STEP_NAME}
+		where=${where:-step: after ${LAST_STEP:-the start}}
+		hygiene "$where" fail "" "make check stopped here (exit $rc; its error is above)$([ -n "$ran" ] || printf '; no leg ran (of: %s)' "$legs")"
+		# shellcheck disable=SC2086 # one leg a word
+		report "$LOGS" $ran || true
+	fi
+	closing_line
 	exit "$rc"
 }
-trap finish EXIT
-trap 'exit 130' INT TERM
+# record_base APPLIES: the report's line for the base this run used, once:
+# base.version's, or what Debian's archive serves instead (rig/base.sh).
+record_base() {
+	[ "$base_recorded" = no ] && [ -s "$BUILD/base.used" ] || return 0
+	base_recorded=yes
+	used=$(cat "$BUILD/base.used")
+	if [ "$used" = "$(base_field package) $(base_field version)" ]; then
+		how="as base.version names"
+	else
+		how="moved: base.version names $(base_field version)"
+	fi
+	hygiene "base: Debian $used" pass "" "$how${1:+; $1}"
+}
+
+# The legs, each once, checked before anything is built or build/logs
+# touched: rig/plan.py knows which names exist (python3 may be missing on
+# a new machine: the package step comes first then).
+command -v python3 >/dev/null 2>&1 || "$TOP/rig/deps.sh"
+# shellcheck disable=SC2086 # one leg a word
+if ! (number JOBS "$JOBS" 3) || ! legs=$(plan select ${LEGS:-}); then
+	say "error: LEGS=\"${LEGS:-}\" JOBS=$JOBS: name legs of tests/legs, e.g. LEGS=\"max-vhe n1-nvhe\", and a number of jobs (build/logs is as it was)"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 2
+fi
+legs=$(printf '%s\n' "$legs" | tr '\n' ' ')
+legs=${legs% }
+upgrade=no
+# shellcheck disable=SC2086
+[ -z "$(plan chain $legs)" ] || upgrade=yes
 
 rm -rf "$LOGS"
 mkdir -p "$LOGS/legs"
 : >"$HYG"
+rm -f "$BUILD/base.used"
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 T0=$(date +%s)
 
-# The legs, each once, checked before anything is built: rig/plan.py
-# knows which names exist (python3 may be missing on a new machine: the
-# package step comes first then).
-command -v python3 >/dev/null 2>&1 || "$TOP/rig/deps.sh"
-step "legs: ${LEGS:-all of tests/legs}"
-# shellcheck disable=SC2086 # one leg a word
-legs=$(plan select ${LEGS:-}) ||
-	die "LEGS=\"${LEGS:-}\": name legs of tests/legs, e.g. LEGS=\"max-vhe n1-nvhe\""
-upgrade=no
-# shellcheck disable=SC2086
-[ -z "$(plan chain $legs)" ] || upgrade=yes
-done_step
-# shellcheck disable=SC2119 # no extra packages
-prepare
-# Which base this run tested: base.version's, or what Debian's archive
-# serves once it has moved on (rig/base.sh then takes that).
-used=$(cat "$BUILD/base.used")
-if [ "$used" = "$(base_field package) $(base_field version)" ]; then
-	hygiene "base: Debian $used" pass "" "as base.version names"
-else
-	hygiene "base: Debian $used" pass "" "moved: base.version names $(base_field version)"
-fi
+prepare_packages
 step "rig: make lint (shellcheck, pyflakes, mypy, the rig's own tests)"
 if make -s -C "$TOP" lint >"$LOGS/lint.log" 2>&1; then
 	hygiene "rig lint" pass "" ""
@@ -73,6 +96,9 @@ else
 	hygiene "rig lint" fail "" "see build/logs/lint.log: $(grep -v '^make' "$LOGS/lint.log" | tail -n 1)"
 fi
 done_step
+prepare_source
+record_base "the series applies"
+prepare_qemu
 
 commits=$(git -C "$SRC" rev-list --reverse base..series)
 n=$(printf '%s\n' "$commits" | grep -c . || true)

@@ -31,6 +31,14 @@ export KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
 say() { printf '%s\n' "rig: $*"; }
 die() { printf '%s\n' "rig: error: $*" >&2; exit 1; }
 
+# number NAME VALUE EXAMPLE: die unless VALUE is a positive integer.  The
+# entry points check their knobs so before they build anything.
+number() {
+	case $2 in
+	'' | *[!0-9]* | 0 | 0*) die "$1=$2: a positive whole number, e.g. $1=$3" ;;
+	esac
+}
+
 # One line per missing command, naming what to do about it.
 need() {
 	for c in "$@"; do
@@ -50,6 +58,18 @@ need_space() {	# $1: GiB needed, $2: what for
 # order and owned by root, as the kernel unpacks an initramfs.
 pack_cpio() {
 	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0)
+}
+
+# apt_lists_fresh: Debian's package lists refreshed (apt-get update, as
+# root) when this build folder has not done so in the last 12 hours.
+apt_lists_fresh() {
+	_stamp=$BUILD/.apt-updated
+	mkdir -p "$BUILD"
+	[ ! -e "$_stamp" ] || [ -n "$(find "$_stamp" -mmin +720)" ] || return 0
+	[ "$(id -u)" -eq 0 ] || return 0
+	apt-get update -q >"$BUILD/apt-update.log" 2>&1 ||
+		die "apt-get update failed (see $BUILD/apt-update.log): is Debian's archive reachable?"
+	touch "$_stamp"
 }
 
 # apt-get download of arm64 packages (busybox, Debian's kernel config)
@@ -78,6 +98,7 @@ base_field() {
 
 # Elapsed-time helper: "step NAME" prints and remembers the start time,
 # "done_step" prints how long it took and appends it to the timing log.
+# Between the two STEP_NAME names the step; after it, LAST_STEP does.
 step() {
 	STEP_NAME=$1
 	STEP_T0=$(date +%s)
@@ -88,6 +109,7 @@ done_step() {
 	say "== $STEP_NAME: ${t}s"
 	mkdir -p "$LOGS"
 	printf '%s\t%s\n' "$STEP_NAME" "$t" >>"$LOGS/timings.tsv"
+	LAST_STEP=$STEP_NAME STEP_NAME=
 }
 
 # base_commit DIR SUBJECT BODY: make the kernel source tree DIR a git tree
@@ -200,6 +222,32 @@ touched_c_files() {
 # warning_keys: compiler-style lines on stdin as KEY<TAB>TEXT.
 warning_keys() {
 	awk '{ k = $0; sub(/:[0-9]+:[0-9]+: /, ": ", k); print k "\t" $0 }'
+}
+# A compiler-style warning or error line, as sparse and gcc print them.
+WARNING_RE='^[^ ]+:[0-9]+:[0-9]+: (warning|error): '
+# object_warnings SRC LOG: the warnings and errors in a kernel build log
+# of tree SRC, one per line as OBJECT<TAB>TEXT, TEXT without the tree's
+# prefix.  The log comes from make -Otarget, so each object's messages
+# follow its "  CC      path.o" line (OBJECT "-" before any).  The prefix
+# is the tree's absolute path, or a relative one ending in its name
+# (ccache's CCACHE_BASEDIR hands the compiler relative paths).
+object_warnings() {
+	awk -v src="$1/" -v tree="/${1##*/}/" -v re="$WARNING_RE" '
+	/^  [A-Z][A-Z0-9_]* / { obj = ($NF ~ /\.o$/) ? $NF : "-"; next }
+	$0 ~ re {
+		line = $0
+		i = index(line, tree)
+		if (index(line, src) == 1)
+			line = substr(line, length(src) + 1)
+		else if (i > 0 && index(substr(line, 1, i), ":") == 0)
+			line = substr(line, i + length(tree))
+		print obj "\t" line
+	}' "$2"
+}
+# obj_warnings OBJECT FILE: OBJECT's lines of object_warnings' FILE as
+# KEY<TAB>TEXT.
+obj_warnings() {
+	awk -F '\t' -v o="$1" '$1 == o { print $2 }' "$2" | warning_keys
 }
 # new_warnings BASE TIP: the TEXT of TIP's lines whose KEY BASE has not,
 # counting repeats (a warning twice at the tip and once at the base is

@@ -47,12 +47,11 @@ def tested_on(report_path: Optional[str], legs_path: Optional[str]) -> str:
              '-icount shift=3,sleep=off.']
     # The base this run applied the series to (rig/check.sh's "base: ..."
     # line: base.version's, or what Debian's archive served instead).
-    for sec in report['sections']:
-        for r in sec['results'] if sec['name'] == 'series' else []:
-            if r.get('test', '').startswith('base: Debian '):
-                lines.append('Base: %s (%s).' % (r['test'][len('base: '):],
-                                                 r.get('detail', '')))
-    lines.append('')
+    bases = ['Base: %s (%s).' % (r['test'][len('base: '):], r.get('detail', ''))
+             for sec in report['sections'] if sec['name'] == 'series'
+             for r in sec['results']
+             if r.get('test', '').startswith('base: Debian ')]
+    lines += (bases or ['Base: not recorded by this report.']) + ['']
     for sec in report['sections']:
         name = sec['name']
         if name == 'series':

@@ -22,13 +22,7 @@ if [ -z "$missing" ]; then
 fi
 [ "$(id -u)" -eq 0 ] || die "missing packages:$missing; install them as root (apt-get install$missing)"
 say "installing:$missing"
-updated=$BUILD/.apt-updated
-mkdir -p "$BUILD"
-if [ ! -e "$updated" ] || [ -n "$(find "$updated" -mmin +720)" ]; then
-	apt-get update -q >"$BUILD/apt-update.log" 2>&1 ||
-		die "apt-get update failed (see $BUILD/apt-update.log): is Debian's archive reachable?"
-	touch "$updated"
-fi
+apt_lists_fresh
 # shellcheck disable=SC2086 # word splitting of the package list is wanted
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
 	>"$BUILD/apt-install.log" 2>&1 ||

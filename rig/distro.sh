@@ -102,8 +102,7 @@ setup() {
 	"$TOP/rig/deps.sh" $DEPS
 	need "${CROSS_COMPILE}gcc" "${COMPAT}gcc" ccache make git pahole openssl dpkg-deb xz
 	debian_config
-	# shellcheck disable=SC2086 # one package a word
-	git -C "$SRC" rev-parse -q --verify series >/dev/null 2>&1 || prepare $DEPS
+	git -C "$SRC" rev-parse -q --verify series >/dev/null 2>&1 || prepare_source
 	TIP=$(git -C "$SRC" rev-parse series)
 	n=$(git -C "$SRC" rev-list --count "base..$TIP")
 	np=$(patch_files | wc -l)
@@ -120,33 +119,8 @@ result() {
 	printf '%s\n' "$line" | tee -a "$RESULTS" ${HYG:+"$HYG"}
 }
 
-# The compiler's warnings and errors in a build log, one per line as
-# OBJECT<TAB>normalised<TAB>as printed (source tree prefix removed).  The
-# log comes from make -Otarget, so each object's messages follow its
-# "  CC      path.o" line; normalised drops line and column numbers.
-# The prefix is the tree's absolute path, or a relative one ending in its
-# name (ccache's CCACHE_BASEDIR hands the compiler relative paths).
-warnings() {	# SRC LOG
-	awk -v src="$1/" -v tree="/${1##*/}/" '
-	/^  [A-Z][A-Z0-9_]* / { obj = ($NF ~ /\.o$/) ? $NF : "-"; next }
-	/^[^ ]+:[0-9]+:[0-9]+: (warning|error): / {
-		line = $0
-		i = index(line, tree)
-		if (index(line, src) == 1)
-			line = substr(line, length(src) + 1)
-		else if (i > 0 && index(substr(line, 1, i), ":") == 0)
-			line = substr(line, i + length(tree))
-		norm = line
-		sub(/:[0-9]+:[0-9]+: /, ": ", norm)
-		print obj "\t" norm "\t" line
-	}' "$2"
-}
 count() {	# OBJECT FILE.tsv
 	awk -F '\t' -v o="$1" '$1 == o { n++ } END { print n + 0 }' "$2"
-}
-# obj_warnings OBJECT FILE.tsv: OBJECT's warnings as KEY<TAB>TEXT (common.sh).
-obj_warnings() {
-	awk -F '\t' -v o="$1" '$1 == o { print $2 "\t" $3 }' "$2"
 }
 canon() {	# the first path of each line on stdin, without "dir/../" steps
 	awk '{ while (sub(/[^\/.][^\/]*\/\.\.\//, "", $1)) ; print }'
@@ -209,14 +183,14 @@ cmd_check() {
 		# (deleted first: ccache replays the warnings of a cached object).
 		# shellcheck disable=SC2086 # one object a word
 		dkmake "$src" "$out" -k -Otarget LOCALVERSION= $objs >"$logs/build-$v.log" 2>&1 || true
-		warnings "$src" "$logs/build-$v.log" >"$logs/warn-$v.tsv"
+		object_warnings "$src" "$logs/build-$v.log" >"$logs/warn-$v.tsv"
 		for o in $objs; do
 			[ -e "$out/$o" ] && echo "$o"
 		done >"$logs/built-$v"
 		for o in $objs; do rm -f "$out/$o"; done
 		# shellcheck disable=SC2086
 		dkmake "$src" "$out" -k -Otarget LOCALVERSION= W=1 $objs >"$logs/w1-$v.log" 2>&1 || true
-		warnings "$src" "$logs/w1-$v.log" >"$logs/w1-$v.tsv"
+		object_warnings "$src" "$logs/w1-$v.log" >"$logs/w1-$v.tsv"
 		for o in $objs; do
 			[ -e "$out/$o" ] && echo "$o"
 		done >"$logs/built-w1-$v"
@@ -242,7 +216,7 @@ cmd_check() {
 			ob=-
 			! grep -qx "$f $ot" "$logs/objs-base" || ob=$ot
 			if ! grep -qx "$ot" "$logs/built-tip"; then
-				result "$name" fail "" "does not build at the tip: $(awk -F '\t' -v o="$ot" '$1 == o && $3 ~ /: error: / { print $3; exit }' "$logs/warn-tip.tsv") ($logs/build-tip.log)"
+				result "$name" fail "" "does not build at the tip: $(awk -F '\t' -v o="$ot" '$1 == o && $2 ~ /: error: / { print $2; exit }' "$logs/warn-tip.tsv") ($logs/build-tip.log)"
 				continue
 			fi
 			if [ "$ob" != - ] && ! grep -qx "$ob" "$logs/built-base"; then

@@ -51,7 +51,7 @@ sparse)
 	for f in "$@"; do objs="$objs ${f%.c}.o"; done
 	# Force the files through the checker even when their objects are fresh.
 	# shellcheck disable=SC2086
-	kmake "$src" "$out" C=2 $objs 2>&1 | grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' |
+	kmake "$src" "$out" C=2 $objs 2>&1 | grep -E "$WARNING_RE" |
 		sed "s|^$src/||; s|^\\.\\./||" || true
 	;;
 selftests)

@@ -10,6 +10,9 @@
 set -eu
 # shellcheck source=rig/common.sh
 . "$(dirname -- "$0")/common.sh"
+[ $# -gt 0 ] || die "usage: legs.sh LEG... (names of tests/legs)"
+plan select "$@" >/dev/null || die "legs.sh: name legs of tests/legs"
+[ -r "$BUILD/qemu/env" ] || die "no $BUILD/qemu/env: run rig/qemu.sh (make check does)"
 # shellcheck source=/dev/null
 . "$BUILD/qemu/env"
 
@@ -74,7 +77,6 @@ job() {
 	) &
 }
 
-plan select "$@" >/dev/null || die "legs.sh: name legs of tests/legs"
 chain=$(plan chain "$@" | tr "\n" " ")
 # The chain first: it is the longest job.
 [ -z "$chain" ] || job upgrade_chain

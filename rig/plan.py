@@ -14,6 +14,8 @@ scripts through its command line:
     chain [NAME...]     the upgrade legs among NAMEs, in tests/legs order
     configs [NAME...]   the kernel configs those legs boot, each once
     tests [NAME...]     the tests of tests/plan: NAMEs checked (none: all)
+    subset NAME...      tests/plan's lines of those tests (comments
+                        and other tests left out): a plan of its own
 One name or value per line.  Bad input (the files or the arguments):
 "rig: error: ..." on stderr, exit status 2.  Every command checks both
 plans against tests/legs first.
@@ -277,7 +279,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument('--vmm-plan', default=VMM_PLAN, metavar='FILE')
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     sub.add_parser('legs')
-    for name in ('select', 'chain', 'configs', 'tests'):
+    for name in ('select', 'chain', 'configs', 'tests', 'subset'):
         sub.add_parser(name).add_argument('names', nargs='*', metavar='NAME')
     g = sub.add_parser('get')
     g.add_argument('leg')
@@ -285,7 +287,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = p.parse_args(argv)
     try:
         legs = read_legs(args.legs)
-        tests = [t.name for t in read_plan(args.plan, legs)]
+        plan_tests = read_plan(args.plan, legs)
+        tests = [t.name for t in plan_tests]
         read_plan(args.vmm_plan, legs)
         if args.command == 'legs':
             out = list(legs)
@@ -295,12 +298,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             out = chain(legs, args.names)
         elif args.command == 'configs':
             out = configs(legs, args.names)
-        elif args.command == 'tests':
+        elif args.command in ('tests', 'subset'):
             for name in args.names:
                 if name not in tests:
                     raise PlanError('unknown test %s; %s has: %s' % (
                         name, show(args.plan), ' '.join(tests)))
-            out = args.names or tests
+            if args.command == 'tests':
+                out = args.names or tests
+            else:
+                out = [t.text for t in plan_tests if t.name in args.names]
         else:
             out = [get(legs, args.leg, args.field)]
     except (PlanError, OSError) as e:

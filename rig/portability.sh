@@ -13,6 +13,8 @@
 set -eu
 # shellcheck source=rig/common.sh
 . "$(dirname -- "$0")/common.sh"
+# shellcheck source=rig/steps.sh
+. "$TOP/rig/steps.sh"
 
 PDIR=$BUILD/portability
 LIST=$TOP/tests/portability
@@ -28,6 +30,9 @@ for s in ${ONLY:-}; do
 	printf '%s\n' "$sources" | grep -qx "$s" ||
 		die "unknown source '$s'; tests/portability has: $(echo "$sources" | tr '\n' ' ')"
 done
+[ -z "${WALL:-}" ] || number WALL "$WALL" 1800
+number JOBS "$JOBS" 3
+command -v python3 >/dev/null 2>&1 || "$TOP/rig/deps.sh"
 # shellcheck disable=SC2086 # one leg a word
 plan select $PLEGS >/dev/null || die "PLEGS: legs of tests/legs"
 # shellcheck disable=SC2086 # one test a word
@@ -36,9 +41,9 @@ field() {	# field NAME COLUMN
 	awk -v n="$1" -v c="$2" '!/^#/ && $1 == n { print $c }' "$LIST"
 }
 
-"$TOP/rig/deps.sh"
-"$TOP/rig/base.sh"
-"$TOP/rig/qemu.sh"
+prepare_packages
+step base; "$TOP/rig/base.sh"; done_step
+prepare_qemu
 mkdir -p "$PDIR"
 
 # deb-src for bookworm, bookworm-updates and bookworm-security only.
@@ -110,26 +115,25 @@ for name in $sources; do
 	applies=no builds=no tests=-
 	if BUILD=$p "$TOP/rig/series.sh" apply >"$PDIR/$name.apply.log" 2>&1; then
 		applies=yes
-		if BUILD=$p "$TOP/rig/kbuild.sh" config rig "$p/src" &&
-			BUILD=$p "$TOP/rig/kbuild.sh" image rig "$p/src" &&
-			BUILD=$p "$TOP/rig/kbuild.sh" selftests rig "$p/src" "$PDIR/$name.tests"; then
+		if BUILD=$p build_kernel rig "$p/src" &&
+			BUILD=$p build_tests "$p/src" "$PDIR/$name.tests"; then
 			builds=yes
 		fi
 	else
 		say "$name: the series does not apply (see $PDIR/$name.apply.log)"
 	fi
 	if [ "$builds" = yes ]; then
-		"$TOP/rig/initramfs.sh" "$PDIR/$name.tests" "$PDIR/$name.cpio.gz"
+		build_initramfs "$PDIR/$name.tests" "$PDIR/$name.cpio.gz"
 		logs=$PDIR/$name.logs
 		rm -rf "$logs" && mkdir -p "$logs/legs"
-		awk -v want="$PTESTS" 'BEGIN { n = split(want, w, /[ \n]+/); for (i = 1; i <= n; i++) keep[w[i]] = 1 }
-			/^#/ || !NF || ($1 in keep)' "$TOP/tests/plan" >"$logs/plan"
+		# shellcheck disable=SC2086 # one test a word
+		plan subset $PTESTS >"$logs/plan"
 		# shellcheck disable=SC2086 # $PLEGS is a list of words
 		KERNEL=$(image_path rig "$p/out") INITRD=$PDIR/$name.cpio.gz LEG_LOGS=$logs \
 			LEG_ARGS="--append rig.only=$(echo $PTESTS | tr ' ' ',')${WALL:+ --wall $WALL}" \
-			"$TOP/rig/legs.sh" $PLEGS
+			boot_legs $PLEGS
 		# shellcheck disable=SC2086
-		python3 "$TOP/rig/report.py" --logs "$logs" --plan "$logs/plan" --legs $PLEGS \
+		report "$logs" $PLEGS -- --plan "$logs/plan" \
 			--kunit-py "$p/src/tools/testing/kunit/kunit.py" >"$logs/report.out" 2>&1 || true
 		tests=$(tail -n 1 "$logs/report.out")
 		# shellcheck disable=SC2046 # three numbers

@@ -3,14 +3,26 @@
 # rig/common.sh by check.sh, run.sh, bench.sh and distro.sh; each step is
 # written here once.
 
-# prepare [PACKAGES...]: Debian's packages the rig needs (and PACKAGES),
-# the base tree (build/base), the legs' QEMU (build/qemu), and build/src =
-# base + patches/ (branch "series").
+# prepare [PACKAGES...]: everything a run needs before it builds: Debian's
+# packages the rig needs (and PACKAGES), the series' source, the legs' QEMU.
 prepare() {
+	prepare_packages "$@"
+	prepare_source
+	prepare_qemu
+}
+prepare_packages() {
 	step deps; "$TOP/rig/deps.sh" "$@"; done_step
+}
+# prepare_source: the base tree (build/base, Debian's linux-source-6.1;
+# build/base.used says which) and build/src = base + patches/ (branch
+# "series").
+prepare_source() {
 	step base; "$TOP/rig/base.sh"; done_step
-	step qemu; "$TOP/rig/qemu.sh"; done_step
 	step "series: apply patches/"; "$TOP/rig/series.sh" apply; done_step
+}
+# prepare_qemu: the QEMU the legs boot under (build/qemu, see rig/qemu.sh).
+prepare_qemu() {
+	step qemu; "$TOP/rig/qemu.sh"; done_step
 }
 
 # build_kernel CONFIG [SRC]: the kernel of config/CONFIG.config (the rig's

@@ -238,6 +238,17 @@ class CommandLine(unittest.TestCase):
             2, [], 'rig: error: unknown test kvm.bogus; rig/testdata/plan has: %s\n'
             % ' '.join(every)))
 
+    def test_subset(self) -> None:
+        code, out, err = self.run_plan('subset', 'rig.demo', 'kvm.arch_timer')
+        self.assertEqual((code, err), (0, ''))
+        self.assertEqual([line.split()[0] for line in out],
+                         ['kvm.arch_timer', 'rig.demo'])
+        with open(PLAN) as f:
+            lines = [line.strip() for line in f]
+        for line in out:
+            self.assertIn(line, lines)
+        self.assertEqual(self.run_plan('subset', 'kvm.bogus')[0], 2)
+
     def test_errors(self) -> None:
         names = ' '.join(plan.read_legs(LEGS))
         for args, message in (
