@@ -231,7 +231,7 @@ done_step
 
 # shellcheck disable=SC2086 # $legs is a list of words
 set -- $legs
-if plan configs "$@" | grep -qx debug; then
+if plan configs "$@" | grep -x debug >/dev/null; then
 	step "kernel build (debug: KASAN, lockdep, UBSAN)"
 	build_kernel debug
 	done_step
@@ -240,7 +240,7 @@ fi
 step initramfs
 build_initramfs "$BUILD/tests" "$BUILD/initramfs.cpio.gz"
 done_step
-if for l in "$@"; do plan get "$l" kind; done | grep -qvx cpu; then
+if for l in "$@"; do plan get "$l" kind; done | grep -vx cpu >/dev/null; then
 	# The real-VMM legs: the guest's kernel (PV stolen time), Debian's
 	# QEMU 7.2 and 10.0, the host's initramfs.  If that fails, the vmm
 	# legs are reported as not run.
