@@ -21,7 +21,7 @@ number JOBS "$JOBS" 3
 bench=$BUILD/bench
 base_src=$BUILD/bench-base-src
 
-command -v python3 >/dev/null 2>&1 || "$TOP/rig/deps.sh"
+plan_ready
 # shellcheck disable=SC2086 # one leg a word
 legs=$(plan select ${LEGS:-max-vhe max-nvhe n1-vhe n1-nvhe}) ||
 	die "LEGS=\"${LEGS:-}\": name CPU legs of tests/legs, e.g. LEGS=\"max-vhe n1-nvhe\""

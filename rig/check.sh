@@ -65,7 +65,7 @@ record_base() {
 # The legs, each once, checked before anything is built or build/logs
 # touched: rig/plan.py knows which names exist (python3 may be missing on
 # a new machine: the package step comes first then).
-command -v python3 >/dev/null 2>&1 || "$TOP/rig/deps.sh"
+plan_ready
 # shellcheck disable=SC2086 # one leg a word
 if ! (number JOBS "$JOBS" 3) || ! legs=$(plan select ${LEGS:-}); then
 	say "error: LEGS=\"${LEGS:-}\" JOBS=$JOBS: name legs of tests/legs, e.g. LEGS=\"max-vhe n1-nvhe\", and a number of jobs (build/logs is as it was)"

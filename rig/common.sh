@@ -257,6 +257,12 @@ new_warnings() {
 	{ if (n[$1] > 0) n[$1]--; else print $NF }' "$1" "$2"
 }
 
+# plan_ready: python3 for plan below, before anything is built (a new
+# machine may not have it yet: the package step comes first then).
+plan_ready() {
+	command -v python3 >/dev/null 2>&1 || "$TOP/rig/deps.sh"
+}
+
 # plan ARGS...: tests/legs and tests/plan through rig/plan.py (see there).
 plan() {
 	python3 "$TOP/rig/plan.py" "$@"

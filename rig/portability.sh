@@ -32,7 +32,7 @@ for s in ${ONLY:-}; do
 done
 [ -z "${WALL:-}" ] || number WALL "$WALL" 1800
 number JOBS "$JOBS" 3
-command -v python3 >/dev/null 2>&1 || "$TOP/rig/deps.sh"
+plan_ready
 # shellcheck disable=SC2086 # one leg a word
 plan select $PLEGS >/dev/null || die "PLEGS: legs of tests/legs"
 # shellcheck disable=SC2086 # one test a word

@@ -12,7 +12,7 @@ leg=${LEG:-max-vhe}
 # The leg's name before anything is built (python3 may still be missing
 # on a new machine: the package step comes first then).
 number JOBS "$JOBS" 3
-command -v python3 >/dev/null 2>&1 || "$TOP/rig/deps.sh"
+plan_ready
 kind=$(plan get "$leg" kind) || die "LEG=$leg: name one leg of tests/legs, e.g. LEG=n1-nvhe"
 [ "$kind" = cpu ] ||
 	die "LEG=$leg is a real-VMM leg: make run boots the CPU legs (make check runs the others)"
